@@ -1,0 +1,4 @@
+//! turms-wire: the Turms wire protocol.
+#![warn(missing_docs)]
+
+pub mod proto;
