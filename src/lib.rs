@@ -2,3 +2,6 @@
 #![warn(missing_docs)]
 
 pub mod proto;
+pub mod status;
+
+pub use status::{ResponseStatusCode, SessionCloseStatus};
