@@ -1,6 +1,7 @@
 //! turms-wire: the Turms wire protocol.
 #![warn(missing_docs)]
 
+pub mod codec;
 pub mod proto;
 pub mod status;
 
