@@ -4,5 +4,7 @@
 pub mod codec;
 pub mod proto;
 pub mod status;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 pub use status::{ResponseStatusCode, SessionCloseStatus};
