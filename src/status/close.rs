@@ -183,7 +183,7 @@ const _: () = {
 };
 
 // number NAME, sent by the gateway?, recommendation, meaning (en), meaning (zh: the reference's
-// 含义 column; 701, which the reference lacks, in the same style).
+// 含义 column).
 close_statuses! {
     100 ILLEGAL_REQUEST, sent: true, FixClient,
         "The client sent a request the server deems illegal (code 1100 or 1102, carried in the close notification).",
@@ -225,8 +225,8 @@ close_statuses! {
         "The user's account was deleted or deactivated.",
         "用户账号被删除或进入未激活状态";
     701 USER_IS_BLOCKED, sent: true, StayOffline,
-        "The user was put on the server's blocklist.",
-        "用户被封禁";
+        "The user's IP or user ID was put on the server's blocklist.",
+        "用户IP或用户ID被封禁";
 }
 
 /// Why a session was closed (`TurmsNotification.close_status`).
