@@ -1,6 +1,8 @@
 //! turms-wire: the Turms wire protocol.
 #![warn(missing_docs)]
 
+#[cfg(feature = "json")]
+pub mod json;
 pub mod proto;
 pub mod status;
 
