@@ -35,7 +35,7 @@ use std::sync::OnceLock;
 
 use prost::Message;
 use prost_reflect::{
-    DescriptorPool, DeserializeOptions, DynamicMessage, MessageDescriptor, ReflectMessage,
+    DescriptorPool, DeserializeOptions, DynamicMessage, Kind, MessageDescriptor, ReflectMessage,
     SerializeOptions,
 };
 use serde::Deserialize;
@@ -174,9 +174,28 @@ pub fn dynamic_to_json(message: &DynamicMessage) -> Result<Value, JsonError> {
 ///
 /// Unknown field names and unknown enum names are errors, as in Google's parser. The result is
 /// guaranteed to encode to bytes that prost decodes (nesting within [`RECURSION_LIMIT`]).
+///
+/// A `float` written as a number just beyond `f32::MAX` in magnitude that still rounds to
+/// `±f32::MAX` (Google writes `f32::MAX` as `3.4028235e+38`) is read as `±f32::MAX`, as Google's
+/// parsers do; prost-reflect alone would call it out of range.
 pub fn json_to_message(full_name: &str, json: &Value) -> Result<DynamicMessage, JsonError> {
     check_value_depth(json)?;
     let descriptor = message_descriptor(full_name)?;
+    let mut rounded = Vec::new();
+    find_rounded_float_extremes(&descriptor, json, &mut String::new(), &mut rounded);
+    let fixed;
+    let json = if rounded.is_empty() {
+        json
+    } else {
+        let mut copy = json.clone();
+        for (pointer, extreme) in rounded {
+            if let Some(number) = copy.pointer_mut(&pointer) {
+                *number = Value::from(extreme);
+            }
+        }
+        fixed = copy;
+        &fixed
+    };
     let message =
         DynamicMessage::deserialize_with_options(descriptor.clone(), json, &deserialize_options())
             .map_err(|source| JsonError::Deserialize {
@@ -189,22 +208,16 @@ pub fn json_to_message(full_name: &str, json: &Value) -> Result<DynamicMessage, 
 /// Reads proto3 JSON text as the message type `full_name`, like [`json_to_message`].
 pub fn json_str_to_message(full_name: &str, text: &str) -> Result<DynamicMessage, JsonError> {
     check_text_depth(text.as_bytes())?;
-    let descriptor = message_descriptor(full_name)?;
-    let deserialize_error = |source| JsonError::Deserialize {
-        message_type: full_name.to_owned(),
-        source,
-    };
     let mut reader = serde_json::Deserializer::from_str(text);
     // Depth was bounded above; serde_json's own limit (128) is below what valid messages need.
     reader.disable_recursion_limit();
-    let message = DynamicMessage::deserialize_with_options(
-        descriptor.clone(),
-        &mut reader,
-        &deserialize_options(),
-    )
-    .map_err(deserialize_error)?;
-    reader.end().map_err(deserialize_error)?;
-    revalidate(descriptor, &message)
+    let json = Value::deserialize(&mut reader)
+        .and_then(|json| reader.end().map(|()| json))
+        .map_err(|source| JsonError::Deserialize {
+            message_type: full_name.to_owned(),
+            source,
+        })?;
+    json_to_message(full_name, &json)
 }
 
 /// Reads proto3 JSON as a typed message; `full_name` names its protobuf type.
@@ -242,6 +255,75 @@ fn revalidate(
             source,
         },
     )
+}
+
+/// Collects (JSON pointer, `±f32::MAX`) for every `float` field written as a number beyond
+/// `f32::MAX` in magnitude that rounds to it rather than to infinity. Recursion follows the
+/// message structure and the depth was checked before.
+fn find_rounded_float_extremes(
+    descriptor: &MessageDescriptor,
+    json: &Value,
+    pointer: &mut String,
+    found: &mut Vec<(String, f64)>,
+) {
+    let Value::Object(fields) = json else {
+        return;
+    };
+    for (key, value) in fields {
+        let Some(field) = descriptor
+            .get_field_by_json_name(key)
+            .or_else(|| descriptor.get_field_by_name(key))
+        else {
+            continue;
+        };
+        let kind = match field.kind() {
+            Kind::Message(entry) if field.is_map() => entry.map_entry_value_field().kind(),
+            kind => kind,
+        };
+        let len = pointer.len();
+        push_pointer_token(pointer, key);
+        let elements: Box<dyn Iterator<Item = (String, &Value)>> = match value {
+            Value::Array(items) if field.is_list() => Box::new(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, item)| (index.to_string(), item)),
+            ),
+            Value::Object(entries) if field.is_map() => {
+                Box::new(entries.iter().map(|(key, item)| (key.clone(), item)))
+            }
+            _ if field.is_list() || field.is_map() => Box::new(std::iter::empty()),
+            single => Box::new(std::iter::once((String::new(), single))),
+        };
+        for (token, element) in elements {
+            let element_len = pointer.len();
+            if field.is_list() || field.is_map() {
+                push_pointer_token(pointer, &token);
+            }
+            match &kind {
+                Kind::Message(nested) => {
+                    find_rounded_float_extremes(nested, element, pointer, found);
+                }
+                Kind::Float => {
+                    if let Some(number) = element.as_f64() {
+                        let magnitude = number.abs();
+                        if magnitude > f64::from(f32::MAX) && (number as f32).is_finite() {
+                            found.push((pointer.clone(), f64::from(f32::MAX).copysign(number)));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            pointer.truncate(element_len);
+        }
+        pointer.truncate(len);
+    }
+}
+
+/// Appends `/token` to a JSON pointer (RFC 6901 escaping).
+fn push_pointer_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    pointer.push_str(&token.replace('~', "~0").replace('/', "~1"));
 }
 
 /// Measures the nesting of a `Value` without recursion.
@@ -395,5 +477,196 @@ mod tests {
             json_str_to_message(REQUEST_TYPE, &text),
             Err(JsonError::TooDeep { .. })
         ));
+    }
+
+    #[test]
+    fn output_follows_the_proto3_mapping() {
+        use crate::proto::{turms_request, value, CreateMessageRequest, Value as ProtoValue};
+        let request = TurmsRequest {
+            request_id: Some(i64::MAX),
+            custom_attributes: vec![
+                ProtoValue {
+                    kind: Some(value::Kind::FloatValue(0.1)),
+                    list_value: vec![],
+                },
+                ProtoValue {
+                    kind: Some(value::Kind::DoubleValue(f64::NAN)),
+                    list_value: vec![],
+                },
+                ProtoValue {
+                    kind: Some(value::Kind::FloatValue(f32::NEG_INFINITY)),
+                    list_value: vec![],
+                },
+                ProtoValue {
+                    kind: Some(value::Kind::BytesValue(vec![0xff, 0xfe].into())),
+                    list_value: vec![],
+                },
+            ],
+            kind: Some(turms_request::Kind::CreateMessageRequest(
+                CreateMessageRequest {
+                    recipient_id: Some(0),
+                    records: vec![vec![1, 2, 3].into()],
+                    ..Default::default()
+                },
+            )),
+        };
+        let json = to_json(REQUEST_TYPE, &request).expect("maps");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "request_id": "9223372036854775807",
+                "custom_attributes": [
+                    { "float_value": 0.1 },
+                    { "double_value": "NaN" },
+                    { "float_value": "-Infinity" },
+                    { "bytes_value": "//4=" }
+                ],
+                "create_message_request": { "recipient_id": "0", "records": ["AQID"] }
+            })
+        );
+        // The f32 keeps its own shortest digits in text too.
+        assert!(json.to_string().contains("\"float_value\":0.1}"), "{json}");
+    }
+
+    #[test]
+    fn enums_by_name_and_unknown_numbers_as_numbers() {
+        use crate::proto::{turms_request, UpdateUserOnlineStatusRequest};
+        let request = TurmsRequest {
+            kind: Some(turms_request::Kind::UpdateUserOnlineStatusRequest(
+                UpdateUserOnlineStatusRequest {
+                    device_types: vec![2, 77],
+                    user_status: 3,
+                    ..Default::default()
+                },
+            )),
+            ..Default::default()
+        };
+        let json = to_json(REQUEST_TYPE, &request).expect("maps");
+        let expected = serde_json::json!({
+            "update_user_online_status_request": { "device_types": ["IOS", 77], "user_status": "BUSY" }
+        });
+        assert_eq!(json, expected);
+        assert_eq!(json_to_request(&expected).expect("reads back"), request);
+    }
+
+    #[test]
+    fn input_accepts_camel_case_and_numbers_for_int64() {
+        let request = json_to_request(&serde_json::json!({
+            "requestId": 12,
+            "createMessageRequest": { "recipientId": "9007199254740993", "text": "hi" }
+        }))
+        .expect("valid proto3 JSON");
+        assert_eq!(request.request_id, Some(12));
+        let Some(crate::proto::turms_request::Kind::CreateMessageRequest(create)) = request.kind
+        else {
+            panic!("kind: {:?}", request.kind);
+        };
+        assert_eq!(create.recipient_id, Some(9_007_199_254_740_993));
+        assert_eq!(create.text.as_deref(), Some("hi"));
+    }
+
+    #[test]
+    fn input_errors_are_typed() {
+        let error = |json: Value| json_to_request(&json).expect_err("invalid");
+        assert!(matches!(
+            error(serde_json::json!({ "no_such_field": 1 })),
+            JsonError::Deserialize { .. }
+        ));
+        assert!(matches!(
+            error(serde_json::json!({ "request_id": "x" })),
+            JsonError::Deserialize { .. }
+        ));
+        assert!(matches!(
+            error(
+                serde_json::json!({ "update_user_online_status_request": { "user_status": "NOPE" } })
+            ),
+            JsonError::Deserialize { .. }
+        ));
+        assert!(matches!(
+            error(serde_json::json!([])),
+            JsonError::Deserialize { .. }
+        ));
+        assert!(matches!(
+            json_str_to_message(REQUEST_TYPE, "{\"request_id\": \"1\"} trailing"),
+            Err(JsonError::Deserialize { .. })
+        ));
+        assert!(matches!(
+            json_to_message("im.turms.proto.Nope", &serde_json::json!({})),
+            Err(JsonError::UnknownMessageType(_))
+        ));
+        assert!(matches!(
+            message_to_json(NOTIFICATION_TYPE, &[0x0f]),
+            Err(JsonError::Decode { .. })
+        ));
+    }
+
+    #[test]
+    fn float_extremes_round_as_google_reads_them() {
+        let read = |number: f64| {
+            let json = serde_json::json!({ "custom_attributes": [{ "float_value": number }] });
+            json_to_request(&json).map(|request| request.custom_attributes[0].kind.clone())
+        };
+        use crate::proto::value::Kind::FloatValue;
+        // How Google writes f32::MAX, and the largest decimals that still round to it.
+        assert_eq!(
+            read(3.402_823_5e38).expect("rounds"),
+            Some(FloatValue(f32::MAX))
+        );
+        assert_eq!(
+            read(-3.402_823_5e38).expect("rounds"),
+            Some(FloatValue(f32::MIN))
+        );
+        assert_eq!(
+            read(f64::from(f32::MAX)).expect("exact"),
+            Some(FloatValue(f32::MAX))
+        );
+        // Beyond the midpoint to 2^128 a float would be infinite: out of range.
+        assert!(matches!(
+            read(3.402_823_7e38),
+            Err(JsonError::Deserialize { .. })
+        ));
+        assert!(matches!(read(-1e39), Err(JsonError::Deserialize { .. })));
+        // Inside a map value and a list, too (pointer paths).
+        let json = serde_json::json!({
+            "update_conversation_settings_request": {
+                "settings": { "a/b~c": { "list_value": [{ "float_value": 3.402_823_5e38 }] } }
+            }
+        });
+        let request = json_to_request(&json).expect("rounds inside maps");
+        let Some(crate::proto::turms_request::Kind::UpdateConversationSettingsRequest(update)) =
+            request.kind
+        else {
+            panic!("kind");
+        };
+        assert_eq!(
+            update.settings["a/b~c"].list_value[0].kind,
+            Some(FloatValue(f32::MAX))
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = notification_to_json(&body);
+            let _ = request_to_json(&body);
+        }
+
+        #[test]
+        fn arbitrary_json_text_never_panics(text in "[\\[\\]{}\",:a-z_0-9.eE+-]{0,200}") {
+            let _ = json_str_to_message(NOTIFICATION_TYPE, &text);
+            let _ = json_str_to_message(REQUEST_TYPE, &text);
+        }
+
+        #[test]
+        fn decoded_bytes_survive_json(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            // Whatever decodes maps to JSON and reads back to the same encoding.
+            if let Ok(json) = request_to_json(&body) {
+                let request = json_to_request(&json).expect("JSON of a decoded request reads back");
+                let again = request_to_json(&request.encode_to_vec()).expect("re-encoding maps");
+                proptest::prop_assert_eq!(json, again);
+            }
+        }
     }
 }
