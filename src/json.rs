@@ -7,6 +7,11 @@
 //! presence omitted when they hold their default, unknown fields dropped. `float` fields keep
 //! the shortest decimal form that round-trips through `f32` (`0.1`, not `0.10000000149011612`).
 //!
+//! Two spellings differ from Google's without differing in value: a plain (implicit presence)
+//! `float` of `-0.0` is omitted, because prost (like prost-reflect) treats it as the default and
+//! never encodes it, and a subnormal `float` is written with the fewest digits that round-trip
+//! (`1e-45`) where Google writes at least six (`1.4013e-45`).
+//!
 //! The mapping is driven by reflection ([`prost_reflect`]) over the descriptor set that the build
 //! compiled from `proto/`, so it always matches the generated types.
 //!
