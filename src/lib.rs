@@ -2,6 +2,8 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod proto;
 pub mod status;
 #[cfg(feature = "ws")]
