@@ -1,7 +1,9 @@
 //! turms-wire: the Turms wire protocol.
 #![warn(missing_docs)]
 
+pub mod frame;
 pub mod proto;
 pub mod status;
 
+pub use frame::{ClientFrame, Frame, FrameClass};
 pub use status::{ResponseStatusCode, SessionCloseStatus};
