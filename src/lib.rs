@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod frame;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod proto;
@@ -9,4 +10,5 @@ pub mod status;
 #[cfg(feature = "ws")]
 pub mod ws;
 
+pub use frame::{ClientFrame, Frame, FrameClass};
 pub use status::{ResponseStatusCode, SessionCloseStatus};
