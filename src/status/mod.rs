@@ -1,72 +1,41 @@
 //! Typed Turms status codes: [`ResponseStatusCode`] and [`SessionCloseStatus`].
 //!
 //! Both are lossless newtypes over the `i32` that travels on the wire: any number converts in
-//! and back out unchanged, including numbers no table knows.
+//! and back out unchanged, including numbers no table knows, and nothing panics. Codes are data:
+//! each known code has a named constant (usable in `match`), its reference name, a
+//! [`Category`] and a meaning in English and Chinese; server codes also carry the server's
+//! HTTP status and default reason; every response code has a [`StatusClass`] decided by its
+//! number; close statuses have a [`CloseGroup`] and our [`Recommendation`].
+//!
+//! The same enums exist in `proto/turms/wire/status.proto` (package `turms.wire`, generated as
+//! [`crate::proto::wire`]); `to_proto` and `From` map between the two, and the tests check that
+//! the Rust tables and the protobuf enums agree number for number.
+//!
+//! ```
+//! use turms_wire::status::{Category, ResponseStatusCode, StatusClass};
+//!
+//! let code = ResponseStatusCode::from_name("invalid_request").unwrap();
+//! assert_eq!(code, ResponseStatusCode::INVALID_REQUEST);
+//! assert_eq!(code.as_i32(), 1100);
+//! assert_eq!(code.class(), StatusClass::ClientRequestError);
+//! assert_eq!(code.category(), Some(Category::ClientRequestError));
+//! assert_eq!(code.http_status(), Some(400));
+//!
+//! let names: Vec<i32> = ResponseStatusCode::all_with_name("INVALID_REQUEST")
+//!     .map(ResponseStatusCode::as_i32)
+//!     .collect();
+//! assert_eq!(names, [1100, 100]);
+//! ```
 
-/// The status code of a response (`TurmsNotification.code`), or a code a client produces locally.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ResponseStatusCode(i32);
+mod category;
+mod class;
+mod clients;
+mod close;
+mod response;
+mod response_table;
 
-impl ResponseStatusCode {
-    /// Wraps any number; unknown numbers are kept as they are.
-    pub const fn from_i32(code: i32) -> Self {
-        Self(code)
-    }
-
-    /// The number as it travels on the wire.
-    pub const fn as_i32(self) -> i32 {
-        self.0
-    }
-}
-
-impl From<i32> for ResponseStatusCode {
-    fn from(code: i32) -> Self {
-        Self(code)
-    }
-}
-
-impl From<ResponseStatusCode> for i32 {
-    fn from(code: ResponseStatusCode) -> Self {
-        code.0
-    }
-}
-
-impl std::fmt::Debug for ResponseStatusCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ResponseStatusCode({})", self.0)
-    }
-}
-
-/// Why a session was closed (`TurmsNotification.close_status`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SessionCloseStatus(i32);
-
-impl SessionCloseStatus {
-    /// Wraps any number; unknown numbers are kept as they are.
-    pub const fn from_i32(status: i32) -> Self {
-        Self(status)
-    }
-
-    /// The number as it travels on the wire.
-    pub const fn as_i32(self) -> i32 {
-        self.0
-    }
-}
-
-impl From<i32> for SessionCloseStatus {
-    fn from(status: i32) -> Self {
-        Self(status)
-    }
-}
-
-impl From<SessionCloseStatus> for i32 {
-    fn from(status: SessionCloseStatus) -> Self {
-        status.0
-    }
-}
-
-impl std::fmt::Debug for SessionCloseStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SessionCloseStatus({})", self.0)
-    }
-}
+pub use category::Category;
+pub use class::StatusClass;
+pub use clients::OfficialClient;
+pub use close::{CloseGroup, Recommendation, SessionCloseStatus};
+pub use response::ResponseStatusCode;

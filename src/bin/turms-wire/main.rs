@@ -1,1 +1,29 @@
-fn main() {}
+//! `turms-wire`: command-line tools for the Turms wire protocol.
+//!
+//! Each subcommand is one [`Command`] variant and one module holding its arguments and `run`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod code;
+
+/// Tools for the Turms instant-messaging wire protocol.
+#[derive(Debug, Parser)]
+#[command(name = "turms-wire", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Explain a response status code or session close status, by number or by name.
+    Code(code::CodeArgs),
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Code(args) => code::run(&args),
+    }
+}

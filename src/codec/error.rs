@@ -1,0 +1,75 @@
+//! What can go wrong in the framing layer.
+
+use std::io;
+
+/// A violation of the varint32 framing, or an I/O error underneath it.
+///
+/// A framing error ends the stream: once a length prefix is wrong there is no way to find the
+/// next frame. Problems *inside* an intact frame (a body that is not valid protobuf) are not
+/// framing errors; the role codecs report them per frame and carry on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FramingError {
+    /// The length prefix did not end within 5 bytes (the 5th byte had its continuation bit set).
+    #[error("varint length prefix longer than 5 bytes")]
+    VarintTooLong,
+    /// The length prefix declared 2^31 or more: negative as the gateway's int32, or wider than
+    /// 32 bits.
+    #[error("length prefix declares {declared}, which is not a non-negative int32")]
+    LengthOverflow {
+        /// The value the prefix spelled out (at most 35 bits wide).
+        declared: u64,
+    },
+    /// The length prefix declared more than this codec accepts. Checked on the header, before
+    /// any buffer is grown for the body.
+    #[error("frame length {len} exceeds max {max}")]
+    FrameTooLarge {
+        /// The declared body length.
+        len: usize,
+        /// The configured inbound limit.
+        max: usize,
+    },
+    /// The stream ended inside a length prefix.
+    #[error("stream ended inside a length prefix after {received} byte(s)")]
+    TruncatedHeader {
+        /// How many prefix bytes had arrived.
+        received: usize,
+    },
+    /// The stream ended inside a frame body.
+    #[error("stream ended inside a frame: {received} of {expected} byte(s) received")]
+    TruncatedFrame {
+        /// The declared body length.
+        expected: usize,
+        /// How many body bytes had arrived.
+        received: usize,
+    },
+    /// An outbound frame is larger than the configured outbound limit; nothing was written.
+    #[error("outbound frame of {len} bytes exceeds max {max}")]
+    OutboundTooLarge {
+        /// The body length that was refused.
+        len: usize,
+        /// The configured outbound limit.
+        max: usize,
+    },
+    /// A message encoded to zero bytes, which the peer would read as a heartbeat (or heartbeat
+    /// ack); nothing was written. Send the heartbeat type instead if that is what is meant.
+    #[error("message encodes to zero bytes, which reads as a heartbeat")]
+    EmptyMessage,
+    /// The underlying transport failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl FramingError {
+    /// True for errors caused by the bytes received (as opposed to I/O or outbound refusals).
+    pub fn is_inbound_violation(&self) -> bool {
+        matches!(
+            self,
+            Self::VarintTooLong
+                | Self::LengthOverflow { .. }
+                | Self::FrameTooLarge { .. }
+                | Self::TruncatedHeader { .. }
+                | Self::TruncatedFrame { .. }
+        )
+    }
+}
