@@ -2,9 +2,13 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod frame;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod proto;
 pub mod status;
 #[cfg(feature = "ws")]
 pub mod ws;
 
+pub use frame::{ClientFrame, Frame, FrameClass};
 pub use status::{ResponseStatusCode, SessionCloseStatus};

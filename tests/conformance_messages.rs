@@ -1,0 +1,619 @@
+//! Every conformance vector made by Google's protobuf decodes with prost to exactly the message
+//! Google decoded, the proto3 JSON mapping (`turms_wire::json`) writes exactly what Google's
+//! `MessageToDict` wrote, and every malformed message is rejected by both.
+//!
+//! Values are compared, not text (see `common/proto_json_eq.rs` for what that allows).
+#![cfg(feature = "json")]
+
+#[path = "common/proto_json_eq.rs"]
+mod proto_json_eq;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+use prost_reflect::MessageDescriptor;
+use serde::Deserialize;
+use serde_json::Value;
+use turms_wire::json::{self, JsonError, NOTIFICATION_TYPE, REQUEST_TYPE};
+use turms_wire::proto::{TurmsNotification, TurmsRequest};
+
+use proto_json_eq::{compare_message, holds_nan, Comparison, Rule};
+
+const CONFORMANCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance");
+
+/// A top-level message type with its protobuf name.
+trait Envelope: Message + Default + PartialEq + std::fmt::Debug {
+    const TYPE: &'static str;
+}
+
+impl Envelope for TurmsNotification {
+    const TYPE: &'static str = NOTIFICATION_TYPE;
+}
+
+impl Envelope for TurmsRequest {
+    const TYPE: &'static str = REQUEST_TYPE;
+}
+
+/// JSON of any depth (INDEX.json holds a 100-level message, deeper than serde_json's default
+/// limit of 128 JSON levels).
+fn parse_json(text: &[u8]) -> Value {
+    let mut reader = serde_json::Deserializer::from_slice(text);
+    reader.disable_recursion_limit();
+    Value::deserialize(&mut reader).expect("conformance JSON parses")
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The `.bin` files of a directory with the `message` of their `.json` twins, sorted by name.
+fn vectors(dir: &str) -> Vec<(String, Vec<u8>, Value)> {
+    let dir = PathBuf::from(CONFORMANCE).join(dir);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").file_name())
+        .filter_map(|name| name.to_str()?.strip_suffix(".bin").map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let bin = read(&dir.join(format!("{name}.bin")));
+            let mut info = parse_json(&read(&dir.join(format!("{name}.json"))));
+            let message = info
+                .get_mut("message")
+                .map(Value::take)
+                .unwrap_or_else(|| panic!("{name}.json has no `message`"));
+            (format!("{name}.bin"), bin, message)
+        })
+        .collect()
+}
+
+fn descriptor<M: Envelope>() -> MessageDescriptor {
+    json::message_descriptor(M::TYPE).expect("envelope type is in the schema")
+}
+
+/// What one check of one vector found.
+#[derive(Default)]
+struct Findings {
+    failures: Vec<String>,
+    /// Which vectors needed which comparison rule, per check.
+    rules: BTreeMap<(&'static str, Rule), Vec<String>>,
+    /// Vectors whose re-decoded message differs under `PartialEq` only because it holds a NaN.
+    nan_inequal: Vec<String>,
+}
+
+impl Findings {
+    fn record(&mut self, check: &'static str, name: &str, comparison: Comparison) {
+        if comparison.is_equal() {
+            for rule in comparison.rules {
+                self.rules
+                    .entry((check, rule))
+                    .or_default()
+                    .push(name.to_owned());
+            }
+        } else {
+            self.failures.push(format!(
+                "{name} ({check}): {}",
+                comparison.differences.join("; ")
+            ));
+        }
+    }
+
+    fn fail(&mut self, check: &'static str, name: &str, why: impl std::fmt::Display) {
+        self.failures.push(format!("{name} ({check}): {why}"));
+    }
+
+    fn summary(&self) -> String {
+        let mut text = String::new();
+        for ((check, rule), names) in &self.rules {
+            text.push_str(&format!(
+                "  {check}: {rule:?} needed by {} vectors: {}\n",
+                names.len(),
+                names.join(" ")
+            ));
+        }
+        if !self.nan_inequal.is_empty() {
+            text.push_str(&format!(
+                "  NaN != NaN under PartialEq (compared as JSON values instead): {} vectors: {}\n",
+                self.nan_inequal.len(),
+                self.nan_inequal.join(" ")
+            ));
+        }
+        text
+    }
+}
+
+/// `again` is the same message as `original`: `PartialEq`, or, where a NaN makes `PartialEq`
+/// false, equal JSON values.
+fn same_message<M: Envelope>(
+    descriptor: &MessageDescriptor,
+    original: &M,
+    again: &M,
+    expected_json: &Value,
+) -> Result<bool, String> {
+    if again == original {
+        return Ok(false);
+    }
+    if !holds_nan(descriptor, expected_json) {
+        return Err(format!("{again:?} != {original:?}"));
+    }
+    let left = json::to_json(M::TYPE, original).map_err(|e| e.to_string())?;
+    let right = json::to_json(M::TYPE, again).map_err(|e| e.to_string())?;
+    let comparison = compare_message(descriptor, &left, &right);
+    if comparison.is_equal() {
+        Ok(true)
+    } else {
+        Err(comparison.differences.join("; "))
+    }
+}
+
+fn check_vector<M: Envelope>(
+    descriptor: &MessageDescriptor,
+    name: &str,
+    bin: &[u8],
+    expected: &Value,
+    findings: &mut Findings,
+) {
+    // 1. prost decodes the bytes to the expected message (seen through the JSON mapping of a
+    //    prost re-encoding, so prost's view of the message is what is compared).
+    let decoded = match M::decode(bin) {
+        Ok(decoded) => decoded,
+        Err(e) => return findings.fail("prost decode", name, e),
+    };
+    match json::to_json(M::TYPE, &decoded) {
+        Ok(actual) => findings.record(
+            "prost",
+            name,
+            compare_message(descriptor, expected, &actual),
+        ),
+        Err(e) => findings.fail("prost", name, e),
+    }
+
+    // 2. The JSON mapping applied to the vector's own bytes (what the command line prints).
+    match json::message_to_json(M::TYPE, bin) {
+        Ok(actual) => findings.record("json", name, compare_message(descriptor, expected, &actual)),
+        Err(e) => findings.fail("json", name, e),
+    }
+
+    // 3. encode -> decode gives the same message again.
+    match M::decode(decoded.encode_to_vec().as_slice()) {
+        Ok(again) => match same_message(descriptor, &decoded, &again, expected) {
+            Ok(true) => findings.nan_inequal.push(name.to_owned()),
+            Ok(false) => {}
+            Err(why) => findings.fail("re-encode", name, why),
+        },
+        Err(e) => findings.fail("re-encode", name, e),
+    }
+
+    // 4. Google's JSON read back gives the message prost decoded.
+    match json::from_json::<M>(M::TYPE, expected) {
+        Ok(parsed) => {
+            if let Err(why) = same_message(descriptor, &decoded, &parsed, expected) {
+                findings.fail("from JSON", name, why);
+            }
+        }
+        Err(e) => findings.fail("from JSON", name, e),
+    }
+}
+
+fn check_directory<M: Envelope>(dir: &str, expected_count: usize) -> Findings {
+    let descriptor = descriptor::<M>();
+    let vectors = vectors(dir);
+    assert_eq!(vectors.len(), expected_count, "vectors in {dir}/");
+    let empty = vectors.iter().filter(|(_, bin, _)| bin.is_empty()).count();
+    assert!(empty >= 1, "{dir}/ has a zero-byte vector");
+    let mut findings = Findings::default();
+    for (name, bin, expected) in &vectors {
+        if bin.is_empty() {
+            assert_eq!(expected, &Value::Object(Default::default()), "{name}");
+            assert_eq!(M::decode(bin.as_slice()).ok(), Some(M::default()), "{name}");
+        }
+        check_vector::<M>(&descriptor, name, bin, expected, &mut findings);
+    }
+    assert!(
+        findings.failures.is_empty(),
+        "{} failures over {} vectors in {dir}/:\n{}\nrules used:\n{}",
+        findings.failures.len(),
+        vectors.len(),
+        findings.failures.join("\n"),
+        findings.summary()
+    );
+    eprintln!(
+        "{dir}/: {} vectors agree; tolerated differences:\n{}",
+        vectors.len(),
+        findings.summary()
+    );
+    findings
+}
+
+/// The only tolerated differences are two spellings the proto3 JSON mapping leaves open:
+/// - a plain `float` of `-0.0` is written by Google (it tests the bits for "is default") and
+///   omitted by prost and prost-reflect (they compare with `==`, and `-0.0 == 0.0`);
+/// - a subnormal `float` is written by Google with at least 6 significant digits
+///   (`1.4013e-45`), by serde_json with the fewest digits that round-trip (`1e-45`).
+fn assert_only_open_spellings(dir: &str, findings: &Findings) {
+    let other: Vec<String> = findings
+        .rules
+        .iter()
+        .filter(|((_, rule), _)| {
+            !matches!(rule, Rule::NegativeZeroDefault | Rule::SubnormalFloatDigits)
+        })
+        .map(|((check, rule), names)| format!("{check}: {rule:?}: {}", names.join(" ")))
+        .collect();
+    assert!(
+        other.is_empty(),
+        "{dir}/: differences beyond -0.0 in plain floats and subnormal digits:\n{}",
+        other.join("\n")
+    );
+}
+
+#[test]
+fn notifications_decode_to_the_expected_messages() {
+    let findings = check_directory::<TurmsNotification>("notif", 516);
+    assert_only_open_spellings("notif", &findings);
+}
+
+#[test]
+fn requests_decode_to_the_expected_messages() {
+    let findings = check_directory::<TurmsRequest>("req", 387);
+    assert_only_open_spellings("req", &findings);
+}
+
+/// One `layer: message` entry of `bad/INDEX.json`.
+struct BadEntry {
+    file: String,
+    bin: Vec<u8>,
+    expect_ok: bool,
+    lenient: bool,
+    message_type: String,
+    message: Option<Value>,
+}
+
+fn bad_entries() -> Vec<BadEntry> {
+    let dir = PathBuf::from(CONFORMANCE).join("bad");
+    let mut index = parse_json(&read(&dir.join("INDEX.json")));
+    let Some(Value::Array(entries)) = index.get_mut("entries").map(Value::take) else {
+        panic!("bad/INDEX.json has no `entries` array");
+    };
+    entries
+        .into_iter()
+        .filter(|entry| entry["layer"] == "message")
+        .map(|mut entry| {
+            let file = entry["file"].as_str().expect("file").to_owned();
+            let expect_ok = match entry["expect"].as_str() {
+                Some("ok") => true,
+                Some("error") => false,
+                other => panic!("{file}: expect {other:?}"),
+            };
+            BadEntry {
+                bin: read(&dir.join(&file)),
+                expect_ok,
+                lenient: entry.get("lenient") == Some(&Value::Bool(true)),
+                message_type: entry["message_type"]
+                    .as_str()
+                    .expect("message_type")
+                    .to_owned(),
+                message: entry.get_mut("message").map(Value::take),
+                file,
+            }
+        })
+        .collect()
+}
+
+fn full_name(short: &str) -> String {
+    format!("im.turms.proto.{short}")
+}
+
+/// What a full prost decode of the entry says: `Ok(JSON of the message)` or the error.
+fn prost_decode(entry: &BadEntry) -> Result<Value, String> {
+    let json = match entry.message_type.as_str() {
+        "TurmsNotification" => TurmsNotification::decode(entry.bin.as_slice())
+            .map_err(|e| e.to_string())
+            .map(|m| json::to_json(NOTIFICATION_TYPE, &m)),
+        "TurmsRequest" => TurmsRequest::decode(entry.bin.as_slice())
+            .map_err(|e| e.to_string())
+            .map(|m| json::to_json(REQUEST_TYPE, &m)),
+        other => panic!("{}: message_type {other}", entry.file),
+    }?;
+    json.map_err(|e| format!("decoded, but no JSON: {e}"))
+}
+
+/// Runs `body` on a thread with a large stack: the deepest entries are 100 000 levels of bytes
+/// and 100 levels of JSON, and a debug build spends far more stack per level than a release one.
+fn on_large_stack(body: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(body)
+        .expect("spawn")
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+}
+
+#[test]
+fn malformed_messages_are_rejected_and_edge_cases_accepted() {
+    on_large_stack(|| {
+        let entries = bad_entries();
+        let errors = entries.iter().filter(|e| !e.expect_ok).count();
+        let oks = entries.iter().filter(|e| e.expect_ok).count();
+        assert_eq!((errors, oks), (44, 7), "message-layer entries (error, ok)");
+
+        let mut failures = Vec::new();
+        for entry in &entries {
+            let prost = prost_decode(entry);
+            let reflected = json::message_to_json(&full_name(&entry.message_type), &entry.bin);
+            if !entry.expect_ok {
+                if let Ok(json) = &prost {
+                    failures.push(format!("{}: prost accepted it as {json}", entry.file));
+                }
+                if let Ok(json) = &reflected {
+                    failures.push(format!(
+                        "{}: JSON mapping accepted it as {json}",
+                        entry.file
+                    ));
+                }
+                if let Err(other) = &reflected {
+                    if !matches!(other, JsonError::Decode { .. }) {
+                        failures.push(format!("{}: not a decode error: {other}", entry.file));
+                    }
+                }
+                continue;
+            }
+            if entry.lenient {
+                // 064: field 1 (`timestamp`, int64) arrives with wire type 2. Google keeps it as
+                // an unknown field; prost refuses a known field with the wrong wire type, and
+                // so do we: a peer that sends it is broken, and silently dropping a field we
+                // know would hide that. Both decoders here must say so.
+                if prost.is_ok() {
+                    failures.push(format!("{}: prost accepted a lenient entry", entry.file));
+                }
+                if reflected.is_ok() {
+                    failures.push(format!(
+                        "{}: JSON mapping accepted a lenient entry",
+                        entry.file
+                    ));
+                }
+                continue;
+            }
+            let descriptor = json::message_descriptor(&full_name(&entry.message_type))
+                .expect("message type in schema");
+            for (check, actual) in [
+                ("prost", prost),
+                ("json", reflected.map_err(|e| e.to_string())),
+            ] {
+                let actual = match actual {
+                    Ok(actual) => actual,
+                    Err(e) => {
+                        failures.push(format!("{} ({check}): rejected: {e}", entry.file));
+                        continue;
+                    }
+                };
+                match &entry.message {
+                    Some(expected) => {
+                        let comparison = compare_message(&descriptor, expected, &actual);
+                        if !comparison.is_equal() {
+                            failures.push(format!(
+                                "{} ({check}): {}",
+                                entry.file,
+                                comparison.differences.join("; ")
+                            ));
+                        }
+                    }
+                    // 069 (200 000 empty custom_attributes) has no `message` in the index: the
+                    // bytes are canonical, so prost's re-encoding must give them back exactly.
+                    None => {
+                        let again = TurmsNotification::decode(entry.bin.as_slice())
+                            .map(|m| m.encode_to_vec());
+                        if again.as_deref().ok() != Some(entry.bin.as_slice()) {
+                            failures.push(format!("{} ({check}): re-encoding differs", entry.file));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} failures over {} message-layer entries:\n{}",
+            failures.len(),
+            entries.len(),
+            failures.join("\n")
+        );
+    });
+}
+
+#[test]
+fn the_json_mapping_refuses_hostile_json() {
+    on_large_stack(|| {
+        // 100 000 nested Values as text: refused by the bracket count, before any parsing.
+        let deep = format!(
+            "{{\"custom_attributes\":{}{}}}",
+            "[{\"list_value\":".repeat(100_000),
+            "[]}]".repeat(100_000)
+        );
+        assert!(matches!(
+            json::json_str_to_message(NOTIFICATION_TYPE, &deep),
+            Err(JsonError::TooDeep { .. })
+        ));
+        // The same shape as a `Value` (10 000 levels; dropping a `Value` recurses too).
+        // (Built by moving: `json!` would copy the growing tree at every level.)
+        let wrap = |key: &str, inner: Value| {
+            Value::Object(
+                [(key.to_owned(), Value::Array(vec![inner]))]
+                    .into_iter()
+                    .collect(),
+            )
+        };
+        let mut value = Value::Object(Default::default());
+        for _ in 0..10_000 {
+            value = wrap("list_value", value);
+        }
+        let value = wrap("custom_attributes", value);
+        assert!(matches!(
+            json::json_to_notification(&value),
+            Err(JsonError::TooDeep { .. })
+        ));
+        assert!(matches!(
+            json::message_to_json("im.turms.proto.NoSuchMessage", &[]),
+            Err(JsonError::UnknownMessageType(_))
+        ));
+    });
+}
+
+#[test]
+fn the_deepest_messages_fit_the_default_thread_stack() {
+    // 2 MiB is what `std::thread::spawn` and tokio's workers give. A debug build needs about
+    // 768 KiB for the JSON mapping of 063 (100 levels) and 512 KiB to refuse 055 (100 000).
+    let body = || {
+        let dir = PathBuf::from(CONFORMANCE).join("bad");
+        let at_limit = read(&dir.join("063.bin"));
+        let hostile = read(&dir.join("055.bin"));
+        let notification = TurmsNotification::decode(at_limit.as_slice()).expect("063 decodes");
+        let json = json::notification_to_json(&at_limit).expect("063 maps to JSON");
+        let back = json::json_to_notification(&json).expect("063 reads back from JSON");
+        assert_eq!(back, notification);
+        let text = json.to_string();
+        let again = json::json_str_to_message(NOTIFICATION_TYPE, &text).expect("and from text");
+        assert_eq!(again.encode_to_vec().len(), at_limit.len());
+        assert!(TurmsNotification::decode(hostile.as_slice()).is_err());
+        assert!(json::notification_to_json(&hostile).is_err());
+    };
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(body)
+        .expect("spawn")
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+}
+
+#[test]
+fn the_comparison_sees_every_kind_of_difference() {
+    let descriptor = descriptor::<TurmsNotification>();
+    let base = serde_json::json!({
+        "request_id": "42",
+        "code": 1000,
+        "custom_attributes": [{ "float_value": 0.1 }, { "double_value": "NaN" }],
+        "data": { "user_session": { "session_id": "s", "server_id": "" } },
+        "relayed_request": {
+            "update_user_online_status_request": { "user_status": "BUSY", "device_types": ["IOS", 77] }
+        }
+    });
+    let same = compare_message(&descriptor, &base, &base.clone());
+    assert!(
+        same.is_equal() && same.rules.is_empty(),
+        "{:?}",
+        same.differences
+    );
+
+    let mutate = |pointer: &str, value: Option<Value>| {
+        let mut copy = base.clone();
+        let (parent, key) = pointer.rsplit_once('/').expect("pointer");
+        let parent = copy.pointer_mut(parent).expect("parent exists");
+        match (parent, value) {
+            (Value::Object(map), Some(value)) => {
+                map.insert(key.to_owned(), value);
+            }
+            (Value::Object(map), None) => {
+                map.remove(key);
+            }
+            (Value::Array(items), Some(value)) => {
+                items[key.parse::<usize>().expect("index")] = value
+            }
+            _ => panic!("bad mutation {pointer}"),
+        }
+        copy
+    };
+    let differs = [
+        ("/request_id", Some(Value::from("43"))),
+        ("/request_id", None),
+        ("/code", Some(Value::from(1001))),
+        (
+            "/custom_attributes/0",
+            Some(serde_json::json!({ "float_value": 0.100_000_01 })),
+        ),
+        (
+            "/custom_attributes/1",
+            Some(serde_json::json!({ "double_value": "Infinity" })),
+        ),
+        (
+            "/custom_attributes/1",
+            Some(serde_json::json!({ "double_value": 0.0 })),
+        ),
+        ("/data/user_session/server_id", None),
+        ("/data/user_session/session_id", Some(Value::from("t"))),
+        ("/data/user_session/unknown", Some(Value::from(1))),
+        (
+            "/relayed_request/update_user_online_status_request/user_status",
+            Some(Value::from(3)),
+        ),
+        (
+            "/relayed_request/update_user_online_status_request/device_types",
+            Some(serde_json::json!(["IOS", 78])),
+        ),
+        (
+            "/relayed_request/update_user_online_status_request/device_types",
+            Some(serde_json::json!(["IOS"])),
+        ),
+    ];
+    for (pointer, value) in differs {
+        let mutated = mutate(pointer, value.clone());
+        let comparison = compare_message(&descriptor, &base, &mutated);
+        assert!(
+            !comparison.is_equal(),
+            "{pointer} = {value:?} went unnoticed"
+        );
+        let comparison = compare_message(&descriptor, &mutated, &base);
+        assert!(
+            !comparison.is_equal(),
+            "{pointer} = {value:?} went unnoticed (swapped)"
+        );
+    }
+
+    // And what is the same value spelled differently.
+    let equal = [
+        ("/request_id", Some(Value::from(42)), Rule::Int64AsInteger),
+        (
+            "/custom_attributes/0",
+            Some(serde_json::json!({ "float_value": 0.100_000_001_490_116_12 })),
+            Rule::FloatAsF32,
+        ),
+        (
+            "/custom_attributes/0",
+            Some(serde_json::json!({ "float_value": 1e-45 })),
+            Rule::SubnormalFloatDigits,
+        ),
+    ];
+    for (pointer, value, rule) in equal {
+        let mutated = mutate(pointer, value.clone());
+        let mut with_subnormal = base.clone();
+        if rule == Rule::SubnormalFloatDigits {
+            with_subnormal = mutate(
+                pointer,
+                Some(serde_json::json!({ "float_value": 1.4013e-45 })),
+            );
+        }
+        let comparison = compare_message(&descriptor, &with_subnormal, &mutated);
+        assert!(
+            comparison.is_equal(),
+            "{pointer}: {:?}",
+            comparison.differences
+        );
+        assert_eq!(comparison.rules.into_iter().collect::<Vec<_>>(), [rule]);
+    }
+    let plain_negative_zero = serde_json::json!({
+        "relayed_request": { "update_user_location_request": { "latitude": -0.0 } }
+    });
+    let omitted = serde_json::json!({
+        "relayed_request": { "update_user_location_request": {} }
+    });
+    let comparison = compare_message(&descriptor, &plain_negative_zero, &omitted);
+    assert!(comparison.is_equal(), "{:?}", comparison.differences);
+    assert!(comparison.rules.contains(&Rule::NegativeZeroDefault));
+    // A -0.0 with presence (a oneof member) must not vanish.
+    let comparison = compare_message(
+        &descriptor,
+        &serde_json::json!({ "custom_attributes": [{ "float_value": -0.0 }] }),
+        &serde_json::json!({ "custom_attributes": [{}] }),
+    );
+    assert!(!comparison.is_equal());
+}
