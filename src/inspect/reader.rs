@@ -100,6 +100,19 @@ impl<R: Read> FrameReader<R> {
         }
     }
 
+    /// Numbers the records from `index` instead of 0: for inputs that continue a numbering,
+    /// such as one message body per file.
+    #[must_use]
+    pub fn with_first_index(mut self, index: u64) -> FrameReader<R> {
+        self.next_index = index;
+        self
+    }
+
+    /// The index the next record will have.
+    pub fn next_index(&self) -> u64 {
+        self.next_index
+    }
+
     /// The options in force.
     pub fn options(&self) -> ReaderOptions {
         self.options
