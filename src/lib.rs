@@ -49,6 +49,8 @@
 pub mod codec;
 pub mod frame;
 #[cfg(feature = "json")]
+pub mod inspect;
+#[cfg(feature = "json")]
 pub mod json;
 pub mod proto;
 pub mod status;
