@@ -3,6 +3,8 @@
 
 pub mod codec;
 pub mod frame;
+#[cfg(feature = "gateway")]
+pub mod gateway;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod proto;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod code;
+mod gateway;
 
 /// Tools for the Turms instant-messaging wire protocol.
 #[derive(Debug, Parser)]
@@ -20,10 +21,13 @@ struct Cli {
 enum Command {
     /// Explain a response status code or session close status, by number or by name.
     Code(code::CodeArgs),
+    /// Run an in-memory mock Turms gateway on TCP and/or WebSocket, for testing IM clients.
+    Gateway(gateway::GatewayArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Code(args) => code::run(&args),
+        Command::Gateway(args) => gateway::run(args),
     }
 }
