@@ -1227,12 +1227,24 @@ async fn shutdown_closes_every_session_with_201() {
 }
 
 #[tokio::test]
-async fn starting_needs_a_listener() {
+async fn starting_needs_a_listener_and_a_free_address() {
+    use turms_wire::gateway::GatewayError;
+
     let error = GatewayBuilder::new().start().await.unwrap_err();
-    assert!(matches!(
-        error,
-        turms_wire::gateway::GatewayError::NoListener
-    ));
+    assert!(matches!(error, GatewayError::NoListener));
+
+    let taken = std::net::TcpListener::bind(LOOPBACK).unwrap();
+    let addr = taken.local_addr().unwrap();
+    let error = GatewayBuilder::new()
+        .tcp(LOOPBACK.parse().unwrap())
+        .ws(addr)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, GatewayError::Bind { transport: TransportKind::WebSocket, addr: a, .. } if a == addr),
+        "{error}"
+    );
 }
 
 #[cfg(feature = "cli")]
@@ -1290,6 +1302,74 @@ async fn the_command_prints_a_ready_line_and_serves_logins() {
         let mut rest = String::new();
         stdout.read_to_string(&mut rest).await.unwrap();
         assert_eq!(rest, "");
+    })
+    .await;
+}
+
+#[cfg(feature = "cli")]
+#[tokio::test]
+async fn the_command_prints_a_plain_ready_line_and_knows_its_groups() {
+    use std::process::Stdio;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    bounded(async {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_turms-wire"))
+            .args(["gateway", "--ws", "127.0.0.1:0", "--group", "5=1, 2"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).await.unwrap();
+        let addr = line
+            .trim_end()
+            .strip_prefix("turms-wire mock gateway (in-memory test double) listening: ws=")
+            .unwrap_or_else(|| panic!("unexpected ready line {line:?}"));
+        let url = format!("ws://{addr}");
+        let connect = || async {
+            Client::Ws(Box::new(
+                ClientWs::connect(url.as_str(), Limits::CLIENT)
+                    .await
+                    .unwrap(),
+            ))
+        };
+        let mut alice = connect().await;
+        alice.login(1, DeviceType::Desktop).await;
+        let mut bob = connect().await;
+        bob.login(2, DeviceType::Desktop).await;
+        alice.send(&group_message(3, 5, "from the cli")).await;
+        assert_eq!(alice.response().await.code, Some(1000));
+        let Frame::Push(push) = bob.frame().await else {
+            panic!("expected the group message");
+        };
+        assert_eq!(push.requester_id(), Some(1));
+        child.kill().await.unwrap();
+    })
+    .await;
+}
+
+#[cfg(feature = "cli")]
+#[tokio::test]
+async fn the_command_refuses_bad_arguments() {
+    bounded(async {
+        for args in [
+            &["gateway"][..],
+            &["gateway", "--json"],
+            &["gateway", "--tcp", "127.0.0.1:0", "--group", "x=1"],
+            &["gateway", "--tcp", "127.0.0.1:0", "--group", "1"],
+            &["gateway", "--tcp", "127.0.0.1:0", "--idle-timeout", "-1"],
+        ] {
+            let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_turms-wire"))
+                .args(args)
+                .output()
+                .await
+                .unwrap();
+            assert!(!output.status.success(), "{args:?}");
+            assert!(output.stdout.is_empty(), "{args:?}");
+            assert!(!output.stderr.is_empty(), "{args:?}");
+        }
     })
     .await;
 }

@@ -410,7 +410,12 @@ async fn serve_tcp(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
 async fn serve_ws(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     let limits = shared.config.limits;
     let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, GatewayWs::accept(stream, limits));
-    if let Ok(Ok(ws)) = handshake.await {
+    let handshake = tokio::select! {
+        () = shared.cancel.cancelled() => return,
+        handshake = handshake => handshake,
+    };
+    // A failed or abandoned handshake never became a connection: nothing to report.
+    if let Ok(Ok(ws)) = handshake {
         connection::serve(Ws::new(ws), peer, shared).await;
     }
 }
