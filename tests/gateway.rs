@@ -524,6 +524,29 @@ async fn idle_sessions_close_with_heartbeat_timeout() {
 }
 
 #[tokio::test]
+async fn heartbeats_and_requests_keep_a_session_alive() {
+    bounded(async {
+        let gateway =
+            start(builder(&Events::default()).idle_timeout(Duration::from_millis(400))).await;
+        let mut client = Client::tcp(&gateway).await;
+        client.login(3, DeviceType::Desktop).await;
+        // Six pauses of 100 ms outlast the idle timeout; each is followed by activity.
+        for round in 0..6 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if round % 2 == 0 {
+                client.heartbeat().await;
+                assert!(matches!(client.frame().await, Frame::HeartbeatAck));
+            } else {
+                client.send(&query_profiles(round)).await;
+                assert_eq!(client.response().await.code, Some(1001));
+            }
+        }
+        assert_eq!(gateway.sessions().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_second_login_on_the_same_device_type_closes_the_first_with_500() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
@@ -1247,9 +1270,9 @@ async fn starting_needs_a_listener_and_a_free_address() {
     );
 }
 
-#[cfg(feature = "cli")]
+#[cfg(all(feature = "cli", unix))]
 #[tokio::test]
-async fn the_command_prints_a_ready_line_and_serves_logins() {
+async fn the_command_prints_a_ready_line_serves_logins_and_stops_on_ctrl_c() {
     use std::process::Stdio;
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
@@ -1288,7 +1311,15 @@ async fn the_command_prints_a_ready_line_and_serves_logins() {
         assert_eq!(info.server_id(), Some("cli-node"));
         assert_eq!(client.response().await.code, Some(1000));
 
-        child.kill().await.unwrap();
+        // Ctrl-C closes the session with SERVER_CLOSED and exits cleanly.
+        let interrupted = tokio::process::Command::new("kill")
+            .args(["-INT", &child.id().unwrap().to_string()])
+            .status()
+            .await
+            .unwrap();
+        assert!(interrupted.success());
+        assert_eq!(client.closed().await.close_status, Some(201));
+        assert!(child.wait().await.unwrap().success());
         let mut stderr = String::new();
         child
             .stderr
@@ -1298,6 +1329,8 @@ async fn the_command_prints_a_ready_line_and_serves_logins() {
             .await
             .unwrap();
         assert!(stderr.contains("\"login_ok\""), "{stderr}");
+        assert!(stderr.contains("\"close_status\":201"), "{stderr}");
+        assert!(stderr.lines().all(|l| l.starts_with('{')), "{stderr}");
         // Nothing else on stdout.
         let mut rest = String::new();
         stdout.read_to_string(&mut rest).await.unwrap();
