@@ -6,7 +6,6 @@ use core::str::Utf8Error;
 use bytes::Bytes;
 use prost::{DecodeError, Message};
 
-use super::error::{ClassifyError, Scope};
 use super::kind::{DataKind, RequestKind};
 use super::scan::{self, Envelope};
 use crate::proto::{turms_notification, TurmsNotification, TurmsRequest};
@@ -28,7 +27,7 @@ pub struct NotificationEnvelope {
 /// Payloads that occur more than once in a frame; protobuf merges them, so their value is
 /// the concatenation of the occurrences' bytes, which is not a range of the frame.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Merged {
+pub(crate) struct Merged {
     data: Option<Box<[u8]>>,
     relayed: Option<Box<[u8]>>,
 }
@@ -49,37 +48,36 @@ struct RelayedOnly {
 }
 
 impl NotificationEnvelope {
-    /// Scans a non-empty frame.
-    #[inline]
-    pub(crate) fn scan(bytes: Bytes) -> Result<NotificationEnvelope, ClassifyError> {
-        let env = scan::notification(&bytes)?;
-        let merged = if env.has(scan::DATA_REPEATED | scan::RELAYED_REPEATED) {
-            Some(Box::new(Merged {
-                data: if env.has(scan::DATA_REPEATED) {
-                    Some(scan::concat_occurrences(&bytes, 0, 7, Scope::Notification)?)
-                } else {
-                    None
-                },
-                relayed: if env.has(scan::RELAYED_REPEATED) {
-                    Some(scan::concat_occurrences(
-                        &bytes,
-                        0,
-                        12,
-                        Scope::Notification,
-                    )?)
-                } else {
-                    None
-                },
-            }))
-        } else {
-            None
-        };
-        Ok(NotificationEnvelope { bytes, env, merged })
+    #[inline(always)]
+    pub(crate) fn new(
+        bytes: Bytes,
+        env: Envelope,
+        merged: Option<Box<Merged>>,
+    ) -> NotificationEnvelope {
+        NotificationEnvelope { bytes, env, merged }
     }
 
-    #[inline]
-    pub(crate) fn envelope_fields(&self) -> &Envelope {
-        &self.env
+    /// The merged payloads of a frame that repeats `data` or `relayed_request`.
+    #[inline(always)]
+    pub(crate) fn merged(bytes: &[u8], env: &Envelope) -> Option<Box<Merged>> {
+        if env.has(scan::DATA_REPEATED | scan::RELAYED_REPEATED) {
+            Some(Self::merge_repeated(bytes, env))
+        } else {
+            None
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn merge_repeated(bytes: &[u8], env: &Envelope) -> Box<Merged> {
+        let repeated = |bit, field| {
+            env.has(bit)
+                .then(|| scan::concat_occurrences(bytes, 0, field))
+        };
+        Box::new(Merged {
+            data: repeated(scan::DATA_REPEATED, 7),
+            relayed: repeated(scan::RELAYED_REPEATED, 12),
+        })
     }
 
     /// The whole frame.
