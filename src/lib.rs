@@ -5,5 +5,5 @@ pub mod frame;
 pub mod proto;
 pub mod status;
 
-pub use frame::{ClientFrame, Frame, FrameClass};
+pub use frame::{ClassifyError, ClientFrame, DataKind, Frame, FrameClass, RequestKind};
 pub use status::{ResponseStatusCode, SessionCloseStatus};

@@ -152,7 +152,9 @@ impl NotificationEnvelope {
         (self.env.data_kind != 0).then_some(DataKind::from_number(self.env.data_kind))
     }
 
-    /// Decodes `data` as a full decode of the frame would (same nesting limit, same merging).
+    /// Decodes `data` as a full decode of the frame decodes it: from the frame, so the nesting
+    /// limit counts from the top, with every occurrence merged. The other fields are skipped,
+    /// not checked.
     pub fn decode_data(&self) -> Result<Option<turms_notification::Data>, DecodeError> {
         if !self.env.has(scan::DATA) {
             return Ok(None);
@@ -203,7 +205,8 @@ impl NotificationEnvelope {
             .then_some(self.env.relayed_request_id)
     }
 
-    /// Decodes `relayed_request` as a full decode of the frame would.
+    /// Decodes `relayed_request` as a full decode of the frame decodes it (see
+    /// [`decode_data`](Self::decode_data)).
     pub fn decode_relayed(&self) -> Result<Option<TurmsRequest>, DecodeError> {
         if !self.env.has(scan::RELAYED) {
             return Ok(None);

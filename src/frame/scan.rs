@@ -311,48 +311,43 @@ fn varint_error(rest: &[u8]) -> Kind {
 /// level: a field inside `depth` open groups needs `budget - depth > 0`.
 #[inline(never)]
 fn skip_group<'a>(mut r: Reader<'a, '_>, field: u32, at: usize, budget: u32) -> Read<&'a [u8]> {
-    if budget == 0 {
-        return Err(r.fail(Kind::RecursionLimit, at));
-    }
+    // The fields of the open groups, innermost last; `depth` of them are open.
+    let budget = budget.min(RECURSION_LIMIT) as usize;
     let mut open = [0u32; RECURSION_LIMIT as usize];
-    open[0] = field;
-    let mut depth = 1usize;
+    let mut depth = 0usize;
+    let (mut inner, mut wire_type, mut inner_at) = (field, WireType::StartGroup, at);
     loop {
-        if !r.has_remaining() {
-            return Err(r.fail(Kind::UnterminatedGroup { field }, at));
-        }
-        let inner_at = r.pos();
-        let (inner, wire_type) = r.key()?;
-        if wire_type == WireType::EndGroup {
-            let open_field = open[depth - 1];
-            if inner != open_field {
-                let kind = Kind::MismatchedEndGroup {
-                    open: open_field,
-                    found: inner,
-                };
-                return Err(r.fail(kind, inner_at));
-            }
-            depth -= 1;
-            if depth == 0 {
-                return Ok(r.rest);
-            }
-            continue;
-        }
-        if budget as usize <= depth {
-            return Err(r.fail(Kind::RecursionLimit, inner_at));
-        }
         match wire_type {
+            WireType::EndGroup => {
+                let open_field = open[depth - 1];
+                if inner != open_field {
+                    let kind = Kind::MismatchedEndGroup {
+                        open: open_field,
+                        found: inner,
+                    };
+                    return Err(r.fail(kind, inner_at));
+                }
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(r.rest);
+                }
+            }
+            _ if budget <= depth => return Err(r.fail(Kind::RecursionLimit, inner_at)),
+            // depth < budget <= RECURSION_LIMIT keeps the index in bounds.
+            WireType::StartGroup => {
+                open[depth] = inner;
+                depth += 1;
+            }
             WireType::Varint => r.varint().map(drop)?,
             WireType::I64 => r.fixed(inner, 8)?,
             WireType::Len => r.len_span(inner).map(drop)?,
             WireType::I32 => r.fixed(inner, 4)?,
-            WireType::StartGroup => {
-                // depth < budget <= RECURSION_LIMIT keeps the index in bounds.
-                open[depth] = inner;
-                depth += 1;
-            }
-            WireType::EndGroup => unreachable!("handled above"),
         }
+        if !r.has_remaining() {
+            return Err(r.fail(Kind::UnterminatedGroup { field }, at));
+        }
+        inner_at = r.pos();
+        (inner, wire_type) = r.key()?;
     }
 }
 
