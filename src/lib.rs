@@ -57,5 +57,5 @@ pub mod status;
 #[cfg(feature = "ws")]
 pub mod ws;
 
-pub use frame::{ClientFrame, Frame, FrameClass};
+pub use frame::{ClassifyError, ClientFrame, DataKind, Frame, FrameClass, RequestKind};
 pub use status::{ResponseStatusCode, SessionCloseStatus};
