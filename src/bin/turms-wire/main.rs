@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod code;
+mod decode;
 mod gateway;
 
 /// Tools for the Turms instant-messaging wire protocol.
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Explain a response status code or session close status, by number or by name.
     Code(code::CodeArgs),
+    /// Decode a stream of frames (a capture, a pipe) and print each one as it arrives.
+    Decode(decode::DecodeArgs),
     /// Run an in-memory mock Turms gateway on TCP and/or WebSocket, for testing IM clients.
     Gateway(gateway::GatewayArgs),
 }
@@ -28,6 +31,7 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Code(args) => code::run(&args),
+        Command::Decode(args) => decode::run(&args),
         Command::Gateway(args) => gateway::run(args),
     }
 }
