@@ -383,6 +383,15 @@ async fn wrong_password_keeps_the_connection_open_until_the_login_timeout() {
             .filter(|e| matches!(e, GatewayEvent::LoginFailed { code, .. } if *code == ResponseStatusCode::LOGIN_AUTHENTICATION_FAILED))
             .count();
         assert_eq!(failed, 4);
+        let timed_out = events
+            .all()
+            .into_iter()
+            .filter(|e| {
+                matches!(e, GatewayEvent::ConnectionClosed { notified: Some(close), .. }
+                    if close.status == SessionCloseStatus::LOGIN_TIMEOUT)
+            })
+            .count();
+        assert_eq!(timed_out, 2);
     })
     .await;
 }

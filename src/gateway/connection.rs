@@ -452,7 +452,7 @@ impl<T: Transport> Connection<T> {
     /// transport.
     async fn close(mut self, reason: CloseReason) {
         let notification = notify::close(notify::now_millis(), &reason);
-        self.forget_session(reason, true);
+        self.forget_session(reason.clone(), true);
         let mut end = ConnectionEnd::ByGateway;
         if let Err(error) = self.transport.send(notification).await {
             end = ConnectionEnd::TransportError(error);
@@ -463,6 +463,7 @@ impl<T: Transport> Connection<T> {
         self.shared.emit(GatewayEvent::ConnectionClosed {
             connection: self.id,
             end,
+            notified: Some(reason),
         });
     }
 
@@ -493,6 +494,7 @@ impl<T: Transport> Connection<T> {
         self.shared.emit(GatewayEvent::ConnectionClosed {
             connection: self.id,
             end,
+            notified: None,
         });
     }
 }

@@ -72,6 +72,9 @@ pub enum GatewayEvent {
         connection: u64,
         /// How.
         end: ConnectionEnd,
+        /// The close notification sent before, if one was (a login timeout sends one without
+        /// any session).
+        notified: Option<CloseReason>,
     },
 }
 
@@ -152,8 +155,16 @@ impl fmt::Display for GatewayEvent {
                 "conn {connection}: session {session_id} of user {user_id} closed: {reason}{}",
                 if *notified { "" } else { " (not notified)" }
             ),
-            GatewayEvent::ConnectionClosed { connection, end } => {
-                write!(f, "conn {connection}: connection closed {end}")
+            GatewayEvent::ConnectionClosed {
+                connection,
+                end,
+                notified,
+            } => {
+                write!(f, "conn {connection}: connection closed {end}")?;
+                match notified {
+                    Some(close) => write!(f, " after close notification {close}"),
+                    None => Ok(()),
+                }
             }
         }
     }

@@ -233,10 +233,15 @@ fn event_json(event: &GatewayEvent) -> Value {
             "reason": reason.reason,
             "notified": notified,
         }),
-        GatewayEvent::ConnectionClosed { connection, end } => json!({
+        GatewayEvent::ConnectionClosed {
+            connection,
+            end,
+            notified,
+        } => json!({
             "event": "connection_closed",
             "connection": connection,
             "how": end.to_string(),
+            "close_status": notified.as_ref().map(|close| close.status.as_i32()),
         }),
         other => json!({ "event": "other", "text": other.to_string() }),
     }
