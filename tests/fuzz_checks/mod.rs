@@ -35,11 +35,13 @@ pub fn full_decode(data: &[u8]) {
     round_trip::<TurmsRequest>(data, "im.turms.proto.TurmsRequest");
 }
 
-fn round_trip<T>(data: &[u8], full_name: &str) -> Option<T>
+fn round_trip<T>(data: &[u8], full_name: &str)
 where
     T: Message + Default + PartialEq + Debug,
 {
-    let message = T::decode(data).ok()?;
+    let Ok(message) = T::decode(data) else {
+        return;
+    };
     let wire = message.encode_to_vec();
     assert_eq!(
         wire.len(),
@@ -51,7 +53,6 @@ where
         Err(e) => panic!("{full_name}: prost rejects its own encoding ({e}) of {message:?}"),
     };
     assert_same(&again, &message, full_name, "decode(encode(m)) != m");
-    Some(message)
 }
 
 /// Asserts `left` and `right` are the same message. Derived `PartialEq` says NaN != NaN, so
@@ -135,6 +136,12 @@ fn classify_notification(bytes: &Bytes) {
         e.custom_attributes_count(),
         n.custom_attributes.len(),
         "custom_attributes"
+    );
+    assert_eq!(e.data().is_some(), n.data.is_some(), "data presence");
+    assert_eq!(
+        e.relayed_request().is_some(),
+        n.relayed_request.is_some(),
+        "relayed_request presence"
     );
     let data_kind = n.data.as_ref().and_then(|d| d.kind.as_ref());
     assert_eq!(e.data_kind(), data_kind.map(DataKind::of), "data_kind");
