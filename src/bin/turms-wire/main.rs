@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod code;
+mod decode;
 
 /// Tools for the Turms instant-messaging wire protocol.
 #[derive(Debug, Parser)]
@@ -20,10 +21,13 @@ struct Cli {
 enum Command {
     /// Explain a response status code or session close status, by number or by name.
     Code(code::CodeArgs),
+    /// Decode a stream of frames (a capture, a pipe) and print each one as it arrives.
+    Decode(decode::DecodeArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Code(args) => code::run(&args),
+        Command::Decode(args) => decode::run(&args),
     }
 }
