@@ -800,3 +800,24 @@ fn text_output_names_the_address_and_ends_with_a_summary() {
         "{summary}"
     );
 }
+
+#[test]
+fn an_unreachable_upstream_is_reported_and_the_client_let_go() {
+    // A port that was just free: nothing listens there.
+    let upstream = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let tap = TapProcess::start(upstream, &[]);
+    let mut client = connect(tap.addr);
+    let mut rest = Vec::new();
+    // The tap drops the client: end of stream (or a reset, if the byte below arrived first).
+    let _ = client.write_all(&[0]);
+    let _ = client.read_to_end(&mut rest);
+    assert!(rest.is_empty());
+    let lines = tap.until_closed(1);
+    let names: Vec<_> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(names, ["open", "upstream_error", "close"]);
+    assert_eq!(lines[1]["upstream"], upstream.to_string());
+    assert!(!lines[1]["error"].as_str().unwrap().is_empty());
+}

@@ -250,6 +250,16 @@ async fn connection(this: Connection, client: TcpStream, upstream: Arc<str>) {
                     error: error.to_string(),
                 })
                 .await;
+            // Every open has its close; the client is disconnected as `client` drops.
+            let _ = events
+                .send(Event::Close {
+                    conn,
+                    at: Instant::now(),
+                    peer,
+                    bytes: [0, 0],
+                    undelivered: [0, 0],
+                })
+                .await;
             return;
         }
     };

@@ -88,13 +88,18 @@ async fn tap(args: &TapArgs) -> io::Result<()> {
 }
 
 /// Completes on Ctrl-C (SIGINT). The handler is installed before this returns, so an
-/// interrupt that comes at any time after the listening line is caught.
+/// interrupt that comes at any time after the listening line is caught. A second Ctrl-C
+/// (say, while the summary waits for a blocked terminal) exits at once.
 #[cfg(unix)]
 fn interrupt() -> io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut interrupts = signal(SignalKind::interrupt())?;
     Ok(async move {
         interrupts.recv().await;
+        tokio::spawn(async move {
+            interrupts.recv().await;
+            std::process::exit(130);
+        });
     })
 }
 
