@@ -59,5 +59,5 @@ pub mod tap;
 #[cfg(feature = "ws")]
 pub mod ws;
 
-pub use frame::{ClientFrame, Frame, FrameClass};
+pub use frame::{ClassifyError, ClientFrame, DataKind, Frame, FrameClass, RequestKind};
 pub use status::{ResponseStatusCode, SessionCloseStatus};
