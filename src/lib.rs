@@ -48,6 +48,8 @@
 
 pub mod codec;
 pub mod frame;
+#[cfg(feature = "gateway")]
+pub mod gateway;
 #[cfg(feature = "json")]
 pub mod inspect;
 #[cfg(feature = "json")]

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod code;
 mod decode;
 mod tap;
+mod gateway;
 
 /// Tools for the Turms instant-messaging wire protocol.
 #[derive(Debug, Parser)]
@@ -26,6 +27,8 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Forward connections to a gateway unchanged and print every frame passing through.
     Tap(tap::TapArgs),
+    /// Run an in-memory mock Turms gateway on TCP and/or WebSocket, for testing IM clients.
+    Gateway(gateway::GatewayArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,5 +36,6 @@ fn main() -> ExitCode {
         Command::Code(args) => code::run(&args),
         Command::Decode(args) => decode::run(&args),
         Command::Tap(args) => tap::run(&args),
+        Command::Gateway(args) => gateway::run(args),
     }
 }
