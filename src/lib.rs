@@ -56,6 +56,8 @@ pub mod inspect;
 pub mod json;
 pub mod proto;
 pub mod status;
+#[cfg(feature = "tap")]
+pub mod tap;
 #[cfg(feature = "ws")]
 pub mod ws;
 
