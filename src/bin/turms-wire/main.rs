@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand};
 
 mod code;
 mod decode;
-mod tap;
 mod gateway;
+mod tap;
 
 /// Tools for the Turms instant-messaging wire protocol.
 #[derive(Debug, Parser)]
