@@ -264,11 +264,11 @@ impl FrameRecord {
         out.write_all(b"\n")
     }
 
-    /// Writes the record as one readable line: index, class, code name and category, close
-    /// status name, request id, kind, and a compact view of the rest of the message.
+    /// Writes the record as one readable line (its [`Display`](std::fmt::Display) form): index,
+    /// class, code name and category, close status name, request id, kind, and a compact view
+    /// of the rest of the message.
     pub fn write_text(&self, out: &mut impl Write) -> io::Result<()> {
-        text::write_record(self, out)?;
-        out.write_all(b"\n")
+        writeln!(out, "{self}")
     }
 }
 

@@ -1,6 +1,6 @@
 //! The one-line text form of a [`FrameRecord`].
 
-use std::io::{self, Write};
+use std::fmt::{self, Write};
 
 use serde_json::Value;
 
@@ -22,16 +22,21 @@ const NOTIFICATION_SHOWN: &[&str] = &[
 /// Envelope keys already shown on a request line.
 const REQUEST_SHOWN: &[&str] = &["request_id"];
 
-pub(super) fn write_record(record: &FrameRecord, out: &mut impl Write) -> io::Result<()> {
-    write!(out, "#{}", record.index)?;
-    match &record.outcome {
-        Outcome::Notification(n) => write_notification(n, out),
-        Outcome::Request(r) => write_request(r, out),
-        Outcome::Error(e) => write!(out, " error {}/{}: {}", e.layer.as_str(), e.kind, e.detail),
+impl fmt::Display for FrameRecord {
+    /// The record as one readable line, without a line break.
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(out, "#{}", self.index)?;
+        match &self.outcome {
+            Outcome::Notification(n) => write_notification(n, out),
+            Outcome::Request(r) => write_request(r, out),
+            Outcome::Error(e) => {
+                write!(out, " error {}/{}: {}", e.layer.as_str(), e.kind, e.detail)
+            }
+        }
     }
 }
 
-fn write_notification(n: &NotificationSummary, out: &mut impl Write) -> io::Result<()> {
+fn write_notification(n: &NotificationSummary, out: &mut impl Write) -> fmt::Result {
     write!(out, " {}", n.class)?;
     if let Some(id) = n.request_id {
         write!(out, " request_id={id}")?;
@@ -66,7 +71,7 @@ fn write_notification(n: &NotificationSummary, out: &mut impl Write) -> io::Resu
     write_rest(n.message.as_ref(), NOTIFICATION_SHOWN, out)
 }
 
-fn write_request(r: &RequestSummary, out: &mut impl Write) -> io::Result<()> {
+fn write_request(r: &RequestSummary, out: &mut impl Write) -> fmt::Result {
     write!(out, " {}", r.class_name())?;
     if let Some(id) = r.request_id {
         write!(out, " request_id={id}")?;
@@ -81,7 +86,7 @@ fn write_request(r: &RequestSummary, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// The message's JSON without the keys the line already shows, shortened.
-fn write_rest(message: Option<&Value>, shown: &[&str], out: &mut impl Write) -> io::Result<()> {
+fn write_rest(message: Option<&Value>, shown: &[&str], out: &mut impl Write) -> fmt::Result {
     let Some(Value::Object(fields)) = message else {
         return Ok(());
     };
@@ -106,8 +111,8 @@ impl Shortened<'_> {
     }
 }
 
-impl std::fmt::Display for Shortened<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Shortened<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (text, cut) = self.cut();
         f.write_str(text)?;
         if cut {
@@ -117,8 +122,8 @@ impl std::fmt::Display for Shortened<'_> {
     }
 }
 
-impl std::fmt::Debug for Shortened<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Shortened<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (text, cut) = self.cut();
         write!(f, "{text:?}")?;
         if cut {

@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 
 mod code;
 mod decode;
+mod gateway;
+mod tap;
 
 /// Tools for the Turms instant-messaging wire protocol.
 #[derive(Debug, Parser)]
@@ -23,11 +25,17 @@ enum Command {
     Code(code::CodeArgs),
     /// Decode a stream of frames (a capture, a pipe) and print each one as it arrives.
     Decode(decode::DecodeArgs),
+    /// Forward connections to a gateway unchanged and print every frame passing through.
+    Tap(tap::TapArgs),
+    /// Run an in-memory mock Turms gateway on TCP and/or WebSocket, for testing IM clients.
+    Gateway(gateway::GatewayArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Code(args) => code::run(&args),
         Command::Decode(args) => decode::run(&args),
+        Command::Tap(args) => tap::run(&args),
+        Command::Gateway(args) => gateway::run(args),
     }
 }
