@@ -16,43 +16,17 @@ mod corpus;
 mod io;
 #[path = "support/paths.rs"]
 mod paths;
+#[path = "support/report.rs"]
+mod report;
 
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use criterion::measurement::Measurement;
-use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
+use criterion::{BatchSize, Criterion};
 
 use corpus::Corpus;
-
-/// One measured benchmark: where criterion stores it and what one iteration processes.
-struct Row {
-    group: String,
-    id: &'static str,
-    frames: usize,
-    bytes: usize,
-}
-
-/// Registers one benchmark and remembers it for the table.
-fn bench<M: Measurement>(
-    group: &mut BenchmarkGroup<'_, M>,
-    rows: &mut Vec<Row>,
-    name: &str,
-    id: &'static str,
-    frames: usize,
-    bytes: usize,
-    f: impl FnMut(&mut criterion::Bencher<'_, M>),
-) {
-    group.throughput(Throughput::Bytes(bytes as u64));
-    group.bench_function(id, f);
-    rows.push(Row {
-        group: name.to_owned(),
-        id,
-        frames,
-        bytes,
-    });
-}
+use report::{bench, report, Row};
 
 fn inbound<M: Measurement>(c: &mut Criterion<M>, corpus: &Corpus, rows: &mut Vec<Row>) {
     let frames = corpus.frames();
@@ -182,59 +156,6 @@ fn outbound<M: Measurement>(c: &mut Criterion<M>, a: &Corpus, b: &Corpus, rows: 
         len
     );
     group.finish();
-}
-
-/// Where criterion keeps its estimates (its own rule: `CRITERION_HOME`, then
-/// `CARGO_TARGET_DIR/criterion`, then `target/criterion` under the package, where
-/// `cargo bench` runs).
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"))
-        .join("criterion")
-}
-
-/// The mean time of one iteration in ns, if criterion measured it in this run.
-fn mean_ns(row: &Row, since: SystemTime) -> Option<f64> {
-    let path = criterion_dir()
-        .join(&row.group)
-        .join(row.id)
-        .join("new/estimates.json");
-    let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
-    if modified < since {
-        return None;
-    }
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
-    json.get("mean")?.get("point_estimate")?.as_f64()
-}
-
-fn report(rows: &[Row], since: SystemTime) {
-    println!();
-    println!("| corpus | path | frames | ns/frame | frames/s | MB/s | × framing |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
-    for row in rows {
-        let Some(ns) = mean_ns(row, since) else {
-            continue;
-        };
-        let floor = rows
-            .iter()
-            .find(|r| r.group == row.group && r.id == "framing")
-            .and_then(|r| mean_ns(r, since));
-        let per_frame = ns / row.frames as f64;
-        println!(
-            "| {} | {} | {} | {:.1} | {:.2} M | {:.0} | {} |",
-            row.group,
-            row.id,
-            row.frames,
-            per_frame,
-            row.frames as f64 / ns * 1e3,
-            row.bytes as f64 / ns * 1e3,
-            floor.map_or_else(|| "–".to_owned(), |f| format!("{:.2}", ns / f)),
-        );
-    }
 }
 
 fn run<M: Measurement>(mut criterion: Criterion<M>, clock: &str) {
