@@ -1,6 +1,8 @@
 //! turms-wire: the Turms wire protocol.
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod codec;
 pub mod frame;
 #[cfg(feature = "json")]
