@@ -1,4 +1,49 @@
-//! turms-wire: the Turms wire protocol.
+//! The wire protocol of [Turms](https://github.com/turms-im/turms), the open-source
+//! instant-messaging server.
+//!
+//! A Turms client sends protobuf `TurmsRequest`s; the gateway answers with
+//! `TurmsNotification`s: responses (each with a numeric [`ResponseStatusCode`]), pushed
+//! notifications, and the notice that closes a session (with a [`SessionCloseStatus`]). On TCP
+//! every message is a varint32 length and a body, and an empty frame is the heartbeat; on
+//! WebSocket every binary message is one body.
+//!
+//! The crate is layered like the protocol:
+//!
+//! * [`proto`]: the whole Turms schema as prost types, compiled from `proto/` at build time.
+//! * [`status`]: lossless, `Copy` status codes with names, categories, meanings and classes.
+//! * [`frame`]: classification of a received frame (response, push, close, heartbeat, …) from
+//!   its envelope alone: no payload decoded, nothing allocated; a full decode on demand.
+//! * [`codec`]: tokio-util codecs for both ends of a TCP connection; [`ws`] the same frames
+//!   over WebSocket.
+//! * [`json`]: the canonical proto3 JSON mapping of any message.
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use tokio_util::codec::{Decoder, Encoder};
+//! use turms_wire::codec::{ClientCodec, GatewayCodec};
+//! use turms_wire::proto::TurmsNotification;
+//! use turms_wire::{Frame, ResponseStatusCode};
+//!
+//! // The gateway answers request 42 with 2011: the login did not match.
+//! let response = TurmsNotification {
+//!     request_id: Some(42),
+//!     code: Some(ResponseStatusCode::LOGIN_AUTHENTICATION_FAILED.as_i32()),
+//!     reason: Some("The user's login information does not match".into()),
+//!     ..Default::default()
+//! };
+//! let mut wire = BytesMut::new();
+//! GatewayCodec::new().encode(&response, &mut wire)?;
+//!
+//! // The client classifies the frame without decoding its payload.
+//! let frame = ClientCodec::new().decode(&mut wire)?.expect("a whole frame").expect("well formed");
+//! let Frame::Response(response) = frame else { panic!("not a response") };
+//! assert_eq!(response.request_id(), 42);
+//! let code = response.code().expect("a code");
+//! assert!(code.is_business_error());
+//! assert_eq!(code.to_string(), "2011 LOGIN_AUTHENTICATION_FAILED");
+//! assert_eq!(response.reason(), Some(Ok("The user's login information does not match")));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![warn(missing_docs)]
 
 #[cfg(feature = "client")]

@@ -7,9 +7,33 @@
 //!
 //! [`WsTransport`] adapts a tokio-tungstenite [`WebSocketStream`] to that model: a
 //! [`Stream`] of message bodies and a [`Sink`] of bodies, with the same [`Limits`] as the TCP
-//! codecs. A close message from the peer ends the stream; it stays readable through
-//! [`WsTransport::peer_close`]. Open the connection with [`websocket_config`] so tungstenite
-//! refuses oversize messages on their header, before buffering them.
+//! codecs. [`ClientWs`] and [`GatewayWs`] add what the TCP role codecs add: classified
+//! inbound frames ([`Frame`], [`ClientFrame`], or a [`MalformedFrame`] that does not end the
+//! stream) and typed outbound messages. A close message from the peer ends the stream; it stays
+//! readable through `peer_close()`. Open connections with [`websocket_config`] (or
+//! [`ClientWs::connect`], [`GatewayWs::accept`]) so tungstenite refuses oversize messages on
+//! their header, before buffering them.
+//!
+//! ```no_run
+//! use futures_util::{SinkExt, StreamExt};
+//! use turms_wire::codec::{Heartbeat, Limits};
+//! use turms_wire::frame::Frame;
+//! use turms_wire::ws::ClientWs;
+//!
+//! # async fn run() -> Result<(), turms_wire::ws::WsError> {
+//! let mut ws = ClientWs::connect("ws://127.0.0.1:10510", Limits::CLIENT).await?;
+//! ws.send(Heartbeat).await?;
+//! while let Some(item) = ws.next().await {
+//!     match item? {
+//!         Ok(Frame::HeartbeatAck) => println!("alive"),
+//!         Ok(frame) => println!("{:?}", frame.class()),
+//!         Err(malformed) => println!("{malformed}"),
+//!     }
+//! }
+//! println!("closed: {:?}", ws.peer_close());
+//! # Ok(())
+//! # }
+//! ```
 
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -17,12 +41,19 @@ use std::task::{ready, Context, Poll};
 use bytes::Bytes;
 use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::codec::Limits;
+use crate::codec::role::classify;
+use crate::codec::{
+    notification_to_bytes, request_to_bytes, Heartbeat, HeartbeatAck, Limits, MalformedFrame,
+};
+use crate::frame::{ClientFrame, Frame};
+use crate::proto::{TurmsNotification, TurmsRequest};
 
 /// What can go wrong on a WebSocket connection.
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +115,9 @@ pub fn websocket_config(limits: Limits) -> WebSocketConfig {
 /// refuses them early when the connection was opened with [`websocket_config`]; otherwise this
 /// adapter checks each message). Outbound bodies over the limit are refused with
 /// [`WsError::OutboundTooLarge`]. After an error, or once the peer's close message has arrived
-/// and the closing handshake is over, the stream yields `None`.
+/// and the closing handshake is over, the stream yields `None`. (A client's handshake is over
+/// when the server drops the connection: on the server side, drop the adapter once its stream
+/// has ended.)
 #[derive(Debug)]
 pub struct WsTransport<S> {
     inner: WebSocketStream<S>,
@@ -222,5 +255,194 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Bytes> for WsTransport<S> {
         Pin::new(&mut self.get_mut().inner)
             .poll_close(cx)
             .map_err(Into::into)
+    }
+}
+
+/// A typed message body, refused when empty (it would read as a heartbeat).
+fn non_empty(body: Bytes) -> Result<Bytes, WsError> {
+    if body.is_empty() {
+        return Err(WsError::EmptyMessage);
+    }
+    Ok(body)
+}
+
+/// The shared shape of [`ClientWs`] and [`GatewayWs`]: a transport whose bodies are
+/// classified as `T`.
+macro_rules! role_adapter {
+    ($name:ident, $inbound:ty) => {
+        impl<S> $name<S> {
+            /// Wraps an open WebSocket with explicit limits. Open it with
+            /// [`websocket_config`] of the same limits so oversize messages are refused early.
+            pub fn with_limits(inner: WebSocketStream<S>, limits: Limits) -> Self {
+                $name {
+                    transport: WsTransport::new(inner, limits),
+                }
+            }
+
+            /// The limits in force.
+            pub fn limits(&self) -> Limits {
+                self.transport.limits()
+            }
+
+            /// The peer's close message, once one has arrived (`Some(None)` for a close
+            /// without a code).
+            pub fn peer_close(&self) -> Option<Option<&CloseFrame>> {
+                self.transport.peer_close()
+            }
+
+            /// The unclassified transport underneath.
+            pub fn transport(&mut self) -> &mut WsTransport<S> {
+                &mut self.transport
+            }
+
+            /// Gives the unclassified transport back.
+            pub fn into_transport(self) -> WsTransport<S> {
+                self.transport
+            }
+        }
+
+        impl<S: AsyncRead + AsyncWrite + Unpin> $name<S> {
+            /// Starts the closing handshake with `frame` and flushes it.
+            pub async fn close(&mut self, frame: Option<CloseFrame>) -> Result<(), WsError> {
+                self.transport.close(frame).await
+            }
+
+            fn send_body(self: Pin<&mut Self>, body: Bytes) -> Result<(), WsError> {
+                Pin::new(&mut self.get_mut().transport).start_send(body)
+            }
+        }
+
+        impl<S: AsyncRead + AsyncWrite + Unpin> Stream for $name<S> {
+            type Item = Result<Result<$inbound, MalformedFrame>, WsError>;
+
+            fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+                Pin::new(&mut self.get_mut().transport)
+                    .poll_next(cx)
+                    .map(|item| item.map(|body| body.map(classify::<$inbound>)))
+            }
+        }
+
+        /// Sends a pre-encoded body unchanged (an empty one is a heartbeat or its ack).
+        impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Bytes> for $name<S> {
+            type Error = WsError;
+
+            fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+                Pin::new(&mut self.get_mut().transport).poll_ready(cx)
+            }
+
+            fn start_send(self: Pin<&mut Self>, body: Bytes) -> Result<(), WsError> {
+                self.send_body(body)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+                Pin::new(&mut self.get_mut().transport).poll_flush(cx)
+            }
+
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+                Pin::new(&mut self.get_mut().transport).poll_close(cx)
+            }
+        }
+    };
+}
+
+/// Implements `Sink<$item>` for an adapter by turning each item into a body.
+macro_rules! typed_sink {
+    ($name:ident, $item:ty, |$value:ident| $to_body:expr) => {
+        impl<S: AsyncRead + AsyncWrite + Unpin> Sink<$item> for $name<S> {
+            type Error = WsError;
+
+            fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+                Pin::new(&mut self.get_mut().transport).poll_ready(cx)
+            }
+
+            fn start_send(self: Pin<&mut Self>, $value: $item) -> Result<(), WsError> {
+                let body: Result<Bytes, WsError> = $to_body;
+                self.send_body(body?)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+                Pin::new(&mut self.get_mut().transport).poll_flush(cx)
+            }
+
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+                Pin::new(&mut self.get_mut().transport).poll_close(cx)
+            }
+        }
+    };
+}
+
+/// The client end of a WebSocket connection: a [`Stream`] of classified [`Frame`]s and a
+/// [`Sink`] for requests ([`&TurmsRequest`](TurmsRequest)), [`Heartbeat`]s and pre-encoded
+/// bodies ([`Bytes`]).
+///
+/// The same items come out of it as out of [`ClientCodec`](crate::codec::ClientCodec) on TCP,
+/// so a client need not know which transport it holds. Requests are written with `request_id`
+/// first and the kind right after it, as the gateway requires.
+#[derive(Debug)]
+pub struct ClientWs<S> {
+    transport: WsTransport<S>,
+}
+
+role_adapter!(ClientWs, Frame);
+typed_sink!(ClientWs, &TurmsRequest, |request| non_empty(
+    request_to_bytes(request)
+));
+typed_sink!(ClientWs, Heartbeat, |_heartbeat| Ok(Bytes::new()));
+
+impl<S> ClientWs<S> {
+    /// Wraps an open client WebSocket with the client defaults ([`Limits::CLIENT`]).
+    pub fn new(inner: WebSocketStream<S>) -> Self {
+        Self::with_limits(inner, Limits::CLIENT)
+    }
+}
+
+impl ClientWs<MaybeTlsStream<TcpStream>> {
+    /// Connects to a gateway (`ws://host:port`; the gateway ignores the path) with tungstenite
+    /// enforcing `limits` on what arrives, and Nagle's algorithm off as on the gateway's side.
+    pub async fn connect<R>(request: R, limits: Limits) -> Result<Self, WsError>
+    where
+        R: IntoClientRequest + Unpin,
+    {
+        let (ws, _response) = tokio_tungstenite::connect_async_with_config(
+            request,
+            Some(websocket_config(limits)),
+            true,
+        )
+        .await?;
+        Ok(Self::with_limits(ws, limits))
+    }
+}
+
+/// The gateway end of a WebSocket connection: a [`Stream`] of classified [`ClientFrame`]s and a
+/// [`Sink`] for notifications ([`&TurmsNotification`](TurmsNotification)), [`HeartbeatAck`]s
+/// and pre-encoded notifications ([`Bytes`], relayed unmodified).
+///
+/// The same items come out of it as out of [`GatewayCodec`](crate::codec::GatewayCodec).
+#[derive(Debug)]
+pub struct GatewayWs<S> {
+    transport: WsTransport<S>,
+}
+
+role_adapter!(GatewayWs, ClientFrame);
+typed_sink!(GatewayWs, &TurmsNotification, |notification| non_empty(
+    notification_to_bytes(notification)
+));
+typed_sink!(GatewayWs, HeartbeatAck, |_ack| Ok(Bytes::new()));
+
+impl<S> GatewayWs<S> {
+    /// Wraps an accepted server WebSocket with the gateway defaults ([`Limits::GATEWAY`]).
+    pub fn new(inner: WebSocketStream<S>) -> Self {
+        Self::with_limits(inner, Limits::GATEWAY)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> GatewayWs<S> {
+    /// Performs the server handshake on an accepted connection, with tungstenite enforcing
+    /// `limits` on what arrives. Like the real gateway, any path is accepted.
+    pub async fn accept(stream: S, limits: Limits) -> Result<Self, WsError> {
+        let ws =
+            tokio_tungstenite::accept_async_with_config(stream, Some(websocket_config(limits)))
+                .await?;
+        Ok(Self::with_limits(ws, limits))
     }
 }

@@ -4,7 +4,10 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};
-use turms_wire::codec::{read_length_prefix, Framing, FramingError, LengthPrefix, Limits};
+
+use turms_wire::codec::{
+    read_length_prefix, ClientCodec, Framing, FramingError, GatewayCodec, LengthPrefix, Limits,
+};
 
 /// Frames and the error that ended the stream (as text, to compare outcomes).
 #[derive(Debug, PartialEq)]
@@ -184,6 +187,84 @@ proptest! {
             prop_assert_eq!(&framing.decode(&mut wire).unwrap().unwrap()[..], &body[..]);
             prop_assert_eq!(&framing.decode(&mut wire).unwrap().unwrap()[..], &tail[..]);
             prop_assert!(wire.is_empty());
+        }
+    }
+}
+
+/// Runs a role codec over `input` (fed in two parts), returning each item's bytes and whether it
+/// classified, and the error text.
+fn role_items<C>(mut codec: C, input: &[u8], cut: usize) -> (Vec<(Bytes, bool)>, Option<String>)
+where
+    C: Decoder<Error = FramingError>,
+    C::Item: RoleItem,
+{
+    let cut = cut % (input.len() + 1);
+    let mut buf = BytesMut::new();
+    let mut items = Vec::new();
+    for (part, last) in [(&input[..cut], false), (&input[cut..], true)] {
+        buf.extend_from_slice(part);
+        loop {
+            let next = if last {
+                codec.decode_eof(&mut buf)
+            } else {
+                codec.decode(&mut buf)
+            };
+            match next {
+                Ok(Some(item)) => items.push(item.bytes_and_ok()),
+                Ok(None) => break,
+                Err(e) => return (items, Some(format!("{e:?}"))),
+            }
+        }
+    }
+    (items, None)
+}
+
+trait RoleItem {
+    fn bytes_and_ok(self) -> (Bytes, bool);
+}
+
+impl RoleItem for Result<turms_wire::Frame, turms_wire::codec::MalformedFrame> {
+    fn bytes_and_ok(self) -> (Bytes, bool) {
+        match self {
+            Ok(frame) => (frame.into_bytes(), true),
+            Err(malformed) => (malformed.bytes, false),
+        }
+    }
+}
+
+impl RoleItem for Result<turms_wire::ClientFrame, turms_wire::codec::MalformedFrame> {
+    fn bytes_and_ok(self) -> (Bytes, bool) {
+        match self {
+            Ok(frame) => (frame.bytes().clone(), true),
+            Err(malformed) => (malformed.bytes, false),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Classification never loses or invents a frame: the role codecs yield exactly the frames
+    /// the bare framing does, classified or kept raw, and the same framing error.
+    #[test]
+    fn role_codecs_keep_every_frame(
+        input in prop::collection::vec(any::<u8>(), 0..200),
+        cut in any::<usize>(),
+    ) {
+        let limits = Limits::new(64, 64);
+        let bare = decode_with_cuts(limits, &input, &[]);
+        for (items, error) in [
+            role_items(ClientCodec::with_limits(limits), &input, cut),
+            role_items(GatewayCodec::with_limits(limits), &input, cut),
+        ] {
+            let frames: Vec<Bytes> = items.iter().map(|(b, _)| b.clone()).collect();
+            prop_assert_eq!(&frames, &bare.frames);
+            prop_assert_eq!(&error, &bare.error);
+            for (bytes, ok) in &items {
+                if bytes.is_empty() {
+                    prop_assert!(ok, "an empty frame is always a heartbeat");
+                }
+            }
         }
     }
 }

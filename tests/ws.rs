@@ -141,3 +141,143 @@ async fn the_peer_close_frame_is_kept() {
     })
     .await;
 }
+
+mod roles {
+    use super::*;
+    use turms_wire::codec::{request_to_bytes, Heartbeat, HeartbeatAck};
+    use turms_wire::frame::{ClientFrame, Frame};
+    use turms_wire::proto::{turms_request, DeleteSessionRequest, TurmsNotification, TurmsRequest};
+    use turms_wire::ws::{ClientWs, GatewayWs};
+
+    async fn roles(
+        client: Limits,
+        gateway: Limits,
+    ) -> (ClientWs<MaybeTlsStream<TcpStream>>, GatewayWs<TcpStream>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accept = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            GatewayWs::accept(tcp, gateway).await.unwrap()
+        });
+        let client = ClientWs::connect(format!("ws://{addr}"), client)
+            .await
+            .unwrap();
+        (client, accept.await.unwrap())
+    }
+
+    fn delete_session(request_id: i64) -> TurmsRequest {
+        TurmsRequest {
+            request_id: Some(request_id),
+            kind: Some(turms_request::Kind::DeleteSessionRequest(
+                DeleteSessionRequest::default(),
+            )),
+            ..Default::default()
+        }
+    }
+
+    fn close_notification() -> TurmsNotification {
+        TurmsNotification {
+            timestamp: 1,
+            close_status: Some(500),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_notifications_and_heartbeats() {
+        bounded(async {
+            let (mut client, mut gateway) = roles(Limits::CLIENT, Limits::GATEWAY).await;
+            client.send(&delete_session(2)).await.unwrap();
+            client.send(Heartbeat).await.unwrap();
+            client
+                .transport()
+                .get_mut()
+                .send(Message::text("ignored"))
+                .await
+                .unwrap();
+            client
+                .send(Bytes::from_static(&[0x08, 0xff]))
+                .await
+                .unwrap();
+            client.send(&delete_session(3)).await.unwrap();
+
+            match gateway.next().await.unwrap().unwrap().unwrap() {
+                ClientFrame::Request(request) => {
+                    assert_eq!(request.bytes(), &request_to_bytes(&delete_session(2)));
+                    assert_eq!(&request.bytes()[..], [0x08, 0x02, 0x22, 0x00]);
+                }
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(
+                gateway.next().await.unwrap().unwrap().unwrap(),
+                ClientFrame::Heartbeat
+            );
+            let malformed = gateway.next().await.unwrap().unwrap().unwrap_err();
+            assert_eq!(&malformed.bytes[..], [0x08, 0xff]);
+            let next = gateway.next().await.unwrap().unwrap().unwrap();
+            assert_eq!(next.decode().unwrap(), delete_session(3));
+
+            gateway.send(HeartbeatAck).await.unwrap();
+            gateway.send(&close_notification()).await.unwrap();
+            assert_eq!(
+                client.next().await.unwrap().unwrap().unwrap(),
+                Frame::HeartbeatAck
+            );
+            let closed = client.next().await.unwrap().unwrap().unwrap();
+            assert!(matches!(closed, Frame::Closed(_)), "{closed:?}");
+            assert_eq!(closed.decode().unwrap(), close_notification());
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn limits_and_empty_messages() {
+        bounded(async {
+            let (mut client, mut gateway) =
+                roles(Limits::CLIENT.with_max_inbound_frame(32), Limits::GATEWAY).await;
+            let err = client.send(&TurmsRequest::default()).await.unwrap_err();
+            assert!(matches!(err, WsError::EmptyMessage));
+            let err = gateway
+                .send(&TurmsNotification::default())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, WsError::EmptyMessage));
+            let big = TurmsNotification {
+                reason: Some("r".repeat(40)),
+                ..Default::default()
+            };
+            gateway.send(&big).await.unwrap();
+            let err = client.next().await.unwrap().unwrap_err();
+            assert!(
+                matches!(err, WsError::MessageTooLarge { max: 32, .. }),
+                "{err:?}"
+            );
+            assert!(client.next().await.is_none());
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn the_gateway_sees_the_client_close() {
+        bounded(async {
+            let (mut client, mut gateway) = roles(Limits::CLIENT, Limits::GATEWAY).await;
+            client
+                .close(Some(CloseFrame {
+                    code: CloseCode::Away,
+                    reason: "bye".into(),
+                }))
+                .await
+                .unwrap();
+            assert!(gateway.next().await.is_none());
+            let frame = gateway.peer_close().unwrap().unwrap();
+            assert_eq!(frame.code, CloseCode::Away);
+            assert_eq!(frame.reason.as_str(), "bye");
+            // The handshake is over; the server side drops the connection, which ends the
+            // client's stream.
+            drop(gateway);
+            assert!(client.next().await.is_none());
+            assert!(client.peer_close().is_some());
+        })
+        .await;
+    }
+}

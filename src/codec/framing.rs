@@ -61,7 +61,8 @@ pub fn write_length_prefix(length: usize, dst: &mut impl BufMut) {
 ///
 /// As a [`Decoder`] it yields one [`Bytes`] per frame, split off the read buffer without
 /// copying; an empty frame is a heartbeat (or its ack). As an [`Encoder`] it prefixes raw
-/// bodies. The role codecs add classification and message encoding on top.
+/// bodies. The role codecs ([`ClientCodec`](super::ClientCodec),
+/// [`GatewayCodec`](super::GatewayCodec)) add classification and message encoding on top.
 ///
 /// Limits ([`Limits`]) are enforced on the header, before the buffer grows for the body; the
 /// buffer is reserved at most 64 KiB ahead of what has arrived. A framing error leaves the

@@ -6,8 +6,14 @@
 //! [`Decoder`](tokio_util::codec::Decoder) yielding one zero-copy [`Bytes`](bytes::Bytes) per
 //! frame and an [`Encoder`](tokio_util::codec::Encoder) for raw bodies.
 //!
+//! [`ClientCodec`] and [`GatewayCodec`] are the two ends of a connection on top of it: each
+//! classifies what it receives ([`Frame`](crate::frame::Frame),
+//! [`ClientFrame`](crate::frame::ClientFrame)) and encodes what its side may send (requests
+//! in the field order the gateway accepts, notifications, heartbeats and their acks).
+//!
 //! Two layers of error are kept apart: a bad length prefix ends the stream ([`FramingError`]),
-//! while a body that is not valid protobuf only spoils its own frame.
+//! while a body that is not valid protobuf only spoils its own frame ([`MalformedFrame`], an
+//! item of the stream).
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -21,11 +27,38 @@
 //! assert_eq!(framing.decode(&mut read)?, None); // waiting for the rest
 //! # Ok::<(), turms_wire::codec::FramingError>(())
 //! ```
+//!
+//! A client over TCP:
+//!
+//! ```no_run
+//! use futures_util::{SinkExt, StreamExt};
+//! use tokio::net::TcpStream;
+//! use tokio_util::codec::Framed;
+//! use turms_wire::codec::{ClientCodec, Heartbeat};
+//! use turms_wire::frame::Frame;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let tcp = TcpStream::connect("127.0.0.1:11510").await?;
+//! let mut conn = Framed::new(tcp, ClientCodec::new());
+//! conn.send(Heartbeat).await?;
+//! while let Some(item) = conn.next().await {
+//!     match item? {
+//!         Ok(Frame::HeartbeatAck) => println!("alive"),
+//!         Ok(frame) => println!("{}", frame.class()),
+//!         Err(malformed) => println!("{malformed}"),
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 mod encode;
 mod error;
 mod framing;
 mod limits;
+pub(crate) mod role;
+#[cfg(test)]
+mod tests;
 
 pub use encode::{encode_notification, encode_request, notification_to_bytes, request_to_bytes};
 pub use error::FramingError;
@@ -33,3 +66,4 @@ pub use framing::{read_length_prefix, write_length_prefix, Framing, LengthPrefix
 pub use limits::{
     Limits, DEFAULT_MAX_NOTIFICATION_FRAME, DEFAULT_MAX_REQUEST_FRAME, MAX_FRAME_LENGTH,
 };
+pub use role::{ClientCodec, GatewayCodec, Heartbeat, HeartbeatAck, MalformedFrame};
