@@ -17,7 +17,7 @@ use turms_wire::client::{
     Client, ClientBuilder, ClientError, CloseInfo, CloseOrigin, Event, Events, LoginRequest,
     SessionState,
 };
-use turms_wire::codec::{request_to_bytes, Framing, Limits};
+use turms_wire::codec::{request_to_bytes, GatewayCodec, Limits};
 use turms_wire::frame::{ClientFrame, RequestKind};
 use turms_wire::proto::turms_notification::{data, Data};
 use turms_wire::proto::turms_request::Kind;
@@ -25,7 +25,7 @@ use turms_wire::proto::{
     CreateMessageRequest, DeviceType, Messages, QueryMessagesRequest, TurmsNotification,
     TurmsRequest, UserInfo, UserInfosWithVersion, UserSession, UserStatus,
 };
-use turms_wire::ws::WsTransport;
+use turms_wire::ws::GatewayWs;
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
 
 /// Every test body runs under this deadline, so nothing hangs.
@@ -44,8 +44,8 @@ enum Transport {
 
 /// The gateway end of one connection, driven by the test.
 enum Peer {
-    Tcp(Framed<TcpStream, Framing>),
-    Ws(Box<WsTransport<TcpStream>>),
+    Tcp(Framed<TcpStream, GatewayCodec>),
+    Ws(Box<GatewayWs<TcpStream>>),
 }
 
 struct Listener {
@@ -72,27 +72,27 @@ impl Listener {
     async fn accept(&self) -> Peer {
         let (tcp, _) = self.listener.accept().await.unwrap();
         match self.transport {
-            Transport::Tcp => Peer::Tcp(Framed::new(tcp, Framing::new(Limits::GATEWAY))),
-            Transport::Ws => {
-                let ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
-                Peer::Ws(Box::new(WsTransport::new(ws, Limits::GATEWAY)))
-            }
+            Transport::Tcp => Peer::Tcp(Framed::new(tcp, GatewayCodec::new())),
+            Transport::Ws => Peer::Ws(Box::new(
+                GatewayWs::accept(tcp, Limits::GATEWAY).await.unwrap(),
+            )),
         }
     }
 }
 
 impl Peer {
-    /// The next frame body from the client; `None` at the end of the connection.
-    async fn recv_body(&mut self) -> Option<Bytes> {
-        match self {
-            Peer::Tcp(framed) => framed.next().await.and_then(Result::ok),
-            Peer::Ws(ws) => ws.next().await.and_then(Result::ok),
-        }
+    /// The next frame from the client; `None` at the end of the connection.
+    async fn recv(&mut self) -> Option<ClientFrame> {
+        let item = match self {
+            Peer::Tcp(framed) => framed.next().await?.ok()?,
+            Peer::Ws(ws) => ws.next().await?.ok()?,
+        };
+        Some(item.expect("the client sends valid requests"))
     }
 
-    async fn recv(&mut self) -> Option<ClientFrame> {
-        let body = self.recv_body().await?;
-        Some(ClientFrame::classify(body).expect("the client sends valid requests"))
+    /// The next frame body from the client, as sent.
+    async fn recv_body(&mut self) -> Option<Bytes> {
+        self.recv().await.map(|frame| frame.bytes().clone())
     }
 
     /// The next request, skipping heartbeats.
@@ -108,7 +108,9 @@ impl Peer {
     async fn send_body(&mut self, body: Bytes) {
         let result = match self {
             Peer::Tcp(framed) => framed.send(body).await.map_err(|e| e.to_string()),
-            Peer::Ws(ws) => ws.send(body).await.map_err(|e| e.to_string()),
+            Peer::Ws(ws) => SinkExt::<Bytes>::send(ws, body)
+                .await
+                .map_err(|e| e.to_string()),
         };
         result.expect("peer send");
     }
@@ -126,8 +128,12 @@ impl Peer {
                 tcp.set_zero_linger().unwrap();
                 drop(tcp);
             }
-            Peer::Ws(ws) => {
-                ws.get_ref().get_ref().set_zero_linger().unwrap();
+            Peer::Ws(mut ws) => {
+                ws.transport()
+                    .get_ref()
+                    .get_ref()
+                    .set_zero_linger()
+                    .unwrap();
                 drop(ws);
             }
         }
@@ -946,7 +952,9 @@ async fn broken_framing_fails_pending_calls_with_301(transport: Transport) {
                 Some(tcp)
             }
             Peer::Ws(mut ws) => {
-                ws.send(Bytes::from(vec![0x08; 4096])).await.unwrap();
+                SinkExt::<Bytes>::send(&mut ws, Bytes::from(vec![0x08; 4096]))
+                    .await
+                    .unwrap();
                 drop(ws.next().await);
                 None
             }

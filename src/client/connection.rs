@@ -14,9 +14,9 @@ use tokio_tungstenite::MaybeTlsStream;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 use super::error::ClientError;
-use crate::codec::{FramingError, Limits};
+use crate::codec::{ClientCodec, FramingError, Limits, MalformedFrame};
 use crate::frame::{ClassifyError, Frame};
-use crate::ws::WsError;
+use crate::ws::{ClientWs, WsError};
 
 /// Which transport a connection uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -187,39 +187,41 @@ pub enum InvalidFrameError {
 /// One received frame: classified, or kept raw with the reason it could not be.
 pub(crate) type Inbound = Result<Frame, InvalidFrame>;
 
-fn classify(bytes: Bytes) -> Inbound {
-    Frame::classify(bytes.clone()).map_err(|error| InvalidFrame {
-        bytes,
-        error: InvalidFrameError::Classify(error),
-    })
+impl From<MalformedFrame> for InvalidFrame {
+    fn from(malformed: MalformedFrame) -> Self {
+        InvalidFrame {
+            bytes: malformed.bytes,
+            error: InvalidFrameError::Classify(malformed.error),
+        }
+    }
 }
 
-type WsStream = crate::ws::WsTransport<MaybeTlsStream<TcpStream>>;
+type Ws = ClientWs<MaybeTlsStream<TcpStream>>;
 
 /// The receiving half of a connection.
 pub(crate) enum FrameReader {
-    Tcp(FramedRead<OwnedReadHalf, crate::codec::Framing>),
-    Ws(SplitStream<WsStream>),
+    Tcp(FramedRead<OwnedReadHalf, ClientCodec>),
+    Ws(SplitStream<Ws>),
 }
 
 /// The sending half of a connection.
 pub(crate) enum FrameWriter {
-    Tcp(FramedWrite<OwnedWriteHalf, crate::codec::Framing>),
-    Ws(SplitSink<WsStream, Bytes>),
+    Tcp(FramedWrite<OwnedWriteHalf, ClientCodec>),
+    Ws(SplitSink<Ws, Bytes>),
 }
 
 impl FrameReader {
     /// The next frame; `None` once the peer has closed the connection cleanly.
     pub(crate) async fn next(&mut self) -> Option<Result<Inbound, TransportError>> {
         match self {
-            FrameReader::Tcp(framed) => framed
-                .next()
-                .await
-                .map(|item| item.map(classify).map_err(Into::into)),
-            FrameReader::Ws(stream) => stream
-                .next()
-                .await
-                .map(|item| item.map(classify).map_err(Into::into)),
+            FrameReader::Tcp(framed) => framed.next().await.map(|item| {
+                item.map(|frame| frame.map_err(Into::into))
+                    .map_err(Into::into)
+            }),
+            FrameReader::Ws(stream) => stream.next().await.map(|item| {
+                item.map(|frame| frame.map_err(Into::into))
+                    .map_err(Into::into)
+            }),
         }
     }
 }
@@ -267,22 +269,18 @@ pub(crate) async fn connect(
                     .map_err(|e| ClientError::connect_io(server.as_str(), e))?;
                 let (read, write) = tcp.into_split();
                 Ok((
-                    FrameReader::Tcp(FramedRead::new(read, crate::codec::Framing::new(limits))),
-                    FrameWriter::Tcp(FramedWrite::new(write, crate::codec::Framing::new(limits))),
+                    FrameReader::Tcp(FramedRead::new(read, ClientCodec::with_limits(limits))),
+                    FrameWriter::Tcp(FramedWrite::new(write, ClientCodec::with_limits(limits))),
                 ))
             }
             TransportKind::WebSocket | TransportKind::SecureWebSocket => {
-                let (ws, _response) = tokio_tungstenite::connect_async_with_config(
-                    server.as_str(),
-                    Some(crate::ws::websocket_config(limits)),
-                    true,
-                )
-                .await
-                .map_err(|e| ClientError::Connect {
-                    server: server.to_string(),
-                    source: TransportError::WebSocket(e.into()),
-                })?;
-                let (sink, stream) = crate::ws::WsTransport::new(ws, limits).split();
+                let ws = ClientWs::connect(server.as_str(), limits)
+                    .await
+                    .map_err(|e| ClientError::Connect {
+                        server: server.to_string(),
+                        source: TransportError::WebSocket(e),
+                    })?;
+                let (sink, stream) = ws.split();
                 Ok((FrameReader::Ws(stream), FrameWriter::Ws(sink)))
             }
         }
