@@ -356,7 +356,10 @@ async fn login_with_session_info_before_the_response(transport: Transport) {
         client.login(login),
         peer.accept_login(SessionInfoOrder::Before)
     );
-    let session = session.unwrap();
+    let logged_in = session.unwrap();
+    assert_eq!(logged_in.response.code(), ResponseStatusCode::OK);
+    assert_eq!(logged_in.response.request_id(), request.request_id.unwrap());
+    let session = logged_in.session;
     assert_eq!(session.session_id.as_deref(), Some("4242"));
     assert_eq!(session.session_id_number(), Some(4242));
     assert_eq!(session.server_id.as_deref(), Some("gw-1"));
@@ -388,7 +391,7 @@ async fn login_with_session_info_after_the_response(transport: Transport) {
         client.login(LoginRequest::new(1)),
         peer.accept_login(SessionInfoOrder::After)
     );
-    let session = session.unwrap();
+    let session = session.unwrap().session;
     assert_eq!(session.session_id.as_deref(), Some("4242"));
     assert_eq!(session.server_id.as_deref(), Some("gw-1"));
 }
@@ -399,7 +402,7 @@ async fn login_without_session_info_returns_an_empty_session(transport: Transpor
         client.login(LoginRequest::new(1)),
         peer.accept_login(SessionInfoOrder::Never)
     );
-    assert_eq!(session.unwrap(), Default::default());
+    assert_eq!(session.unwrap().session, Default::default());
     assert_eq!(client.state(), SessionState::Open);
 }
 

@@ -11,7 +11,7 @@
 //!
 //! # async fn run() -> Result<(), turms_wire::client::ClientError> {
 //! let (client, mut events) = Client::connect("tcp://127.0.0.1:11510").await?;
-//! let session = client.login(LoginRequest::new(1).password("123")).await?;
+//! let session = client.login(LoginRequest::new(1).password("123")).await?.session;
 //! println!("session {:?} on {:?}", session.session_id, session.server_id);
 //!
 //! let message_id = client.send_private_message(2, "hello").await?;
@@ -78,6 +78,15 @@ use crate::frame::{self, RequestKind};
 use crate::proto::{turms_request::Kind, DeleteSessionRequest, TurmsRequest};
 use driver::{Phase, Shared};
 use request::Purpose;
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    /// The session id and node id (empty if the server sent no session info in time).
+    pub session: Session,
+    /// The server's answer (1000 `OK`, without data).
+    pub response: Response,
+}
 
 /// Where a client's session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -349,17 +358,17 @@ impl Client {
         self.handle.shared.session.borrow().clone()
     }
 
-    /// Logs in, and returns the session id and node id the server assigned.
+    /// Logs in, and returns the server's answer with the session id and node id it assigned.
     ///
     /// The server's refusal (`2011 LOGIN_AUTHENTICATION_FAILED`, …) comes back as
     /// [`ClientError::Refused`] and leaves the connection open for another try. The
     /// session-info push may come before or after the response; when the response comes
     /// first, the login waits up to [`ClientBuilder::session_info_grace`] for it, and returns
     /// an empty [`Session`] if it does not come.
-    pub async fn login(&self, login: LoginRequest) -> Result<Session, ClientError> {
+    pub async fn login(&self, login: LoginRequest) -> Result<LoggedIn, ClientError> {
         let kind = Kind::CreateSessionRequest(login.to_proto());
         let frame = self.call(kind, Purpose::Login).await?;
-        Response::from_frame(frame, RequestKind::CREATE_SESSION_REQUEST)?;
+        let response = Response::from_frame(frame, RequestKind::CREATE_SESSION_REQUEST)?;
         let shared = &self.handle.shared;
         let mut session = shared.session.subscribe();
         let grace = shared.config.session_info_grace;
@@ -367,7 +376,10 @@ impl Client {
             Ok(Ok(info)) => info.clone(),
             _ => None,
         };
-        Ok(info.unwrap_or_default())
+        Ok(LoggedIn {
+            session: info.unwrap_or_default(),
+            response,
+        })
     }
 
     /// Sends any request (except login and logout, which have their own calls) and waits for

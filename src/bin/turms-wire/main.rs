@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod code;
+mod probe;
 
 /// Tools for the Turms instant-messaging wire protocol.
 #[derive(Debug, Parser)]
@@ -20,10 +21,13 @@ struct Cli {
 enum Command {
     /// Explain a response status code or session close status, by number or by name.
     Code(code::CodeArgs),
+    /// Log in to a gateway, optionally send a message, and print every frame and event.
+    Probe(probe::ProbeArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Code(args) => code::run(&args),
+        Command::Probe(args) => probe::run(&args),
     }
 }
