@@ -1154,3 +1154,27 @@ async fn traced_frames_show_both_directions() {
     })
     .await;
 }
+
+/// wss:// goes through TLS: against a peer that answers in plain text the handshake fails
+/// with a typed connect error.
+#[cfg(feature = "tls")]
+#[tokio::test]
+async fn wss_against_a_plain_peer_is_a_connect_error() {
+    within(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            tcp.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+                .await
+                .unwrap();
+        });
+        let error = builder()
+            .connect(&format!("wss://localhost:{port}"))
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), ResponseStatusCode::NETWORK_ERROR, "{error}");
+        peer.await.unwrap();
+    })
+    .await;
+}

@@ -274,6 +274,12 @@ pub(crate) async fn connect(
                 ))
             }
             TransportKind::WebSocket | TransportKind::SecureWebSocket => {
+                #[cfg(feature = "tls")]
+                if server.transport == TransportKind::SecureWebSocket {
+                    // rustls needs a process-wide crypto provider; installing it again is a
+                    // harmless no-op (and keeps whatever the application installed).
+                    let _ = rustls::crypto::ring::default_provider().install_default();
+                }
                 let ws = ClientWs::connect(server.as_str(), limits)
                     .await
                     .map_err(|e| ClientError::Connect {
