@@ -50,12 +50,18 @@
 pub mod client;
 pub mod codec;
 pub mod frame;
+#[cfg(feature = "gateway")]
+pub mod gateway;
+#[cfg(feature = "json")]
+pub mod inspect;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod proto;
 pub mod status;
+#[cfg(feature = "tap")]
+pub mod tap;
 #[cfg(feature = "ws")]
 pub mod ws;
 
-pub use frame::{ClientFrame, Frame, FrameClass};
+pub use frame::{ClassifyError, ClientFrame, DataKind, Frame, FrameClass, RequestKind};
 pub use status::{ResponseStatusCode, SessionCloseStatus};

@@ -61,6 +61,21 @@ pub enum FramingError {
 }
 
 impl FramingError {
+    /// A stable snake_case identifier of the variant, for machine-readable reports (the
+    /// [`Display`](std::fmt::Display) text carries the details).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::VarintTooLong => "varint_too_long",
+            Self::LengthOverflow { .. } => "length_overflow",
+            Self::FrameTooLarge { .. } => "frame_too_large",
+            Self::TruncatedHeader { .. } => "truncated_header",
+            Self::TruncatedFrame { .. } => "truncated_frame",
+            Self::OutboundTooLarge { .. } => "outbound_too_large",
+            Self::EmptyMessage => "empty_message",
+            Self::Io(_) => "io",
+        }
+    }
+
     /// True for errors caused by the bytes received (as opposed to I/O or outbound refusals).
     pub fn is_inbound_violation(&self) -> bool {
         matches!(
@@ -71,5 +86,31 @@ impl FramingError {
                 | Self::TruncatedHeader { .. }
                 | Self::TruncatedFrame { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_are_distinct() {
+        let errors = [
+            FramingError::VarintTooLong,
+            FramingError::LengthOverflow { declared: 1 << 31 },
+            FramingError::FrameTooLarge { len: 2, max: 1 },
+            FramingError::TruncatedHeader { received: 1 },
+            FramingError::TruncatedFrame {
+                expected: 2,
+                received: 1,
+            },
+            FramingError::OutboundTooLarge { len: 2, max: 1 },
+            FramingError::EmptyMessage,
+            FramingError::Io(io::Error::other("x")),
+        ];
+        let names: std::collections::BTreeSet<&str> =
+            errors.iter().map(FramingError::kind_name).collect();
+        assert_eq!(names.len(), errors.len());
+        assert_eq!(FramingError::VarintTooLong.kind_name(), "varint_too_long");
     }
 }

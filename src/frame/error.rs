@@ -169,6 +169,28 @@ pub enum ClassifyErrorKind {
     },
 }
 
+impl ClassifyErrorKind {
+    /// A stable snake_case identifier of the variant, for machine-readable reports (the
+    /// [`Display`](fmt::Display) text carries the details).
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            ClassifyErrorKind::TruncatedVarint => "truncated_varint",
+            ClassifyErrorKind::OverlongVarint => "overlong_varint",
+            ClassifyErrorKind::KeyTooLarge { .. } => "key_too_large",
+            ClassifyErrorKind::InvalidWireType { .. } => "invalid_wire_type",
+            ClassifyErrorKind::FieldNumberZero => "field_number_zero",
+            ClassifyErrorKind::WrongWireType { .. } => "wrong_wire_type",
+            ClassifyErrorKind::LengthOverrun { .. } => "length_overrun",
+            ClassifyErrorKind::TruncatedFixed { .. } => "truncated_fixed",
+            ClassifyErrorKind::UnexpectedEndGroup { .. } => "unexpected_end_group",
+            ClassifyErrorKind::MismatchedEndGroup { .. } => "mismatched_end_group",
+            ClassifyErrorKind::UnterminatedGroup { .. } => "unterminated_group",
+            ClassifyErrorKind::RecursionLimit => "recursion_limit",
+            ClassifyErrorKind::FrameTooLarge { .. } => "frame_too_large",
+        }
+    }
+}
+
 /// A frame whose envelope is not well-formed protobuf: what was wrong, where, and in which message.
 ///
 /// Returned by [`Frame::classify`](super::Frame::classify) and
@@ -236,4 +258,55 @@ pub enum GatewayRejection {
     /// The `CreateSessionRequest` the gateway parses itself does not decode.
     #[error("Not a valid TurmsRequest: {0}")]
     InvalidCreateSessionRequest(prost::DecodeError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_are_distinct_snake_case() {
+        let kinds = [
+            ClassifyErrorKind::TruncatedVarint,
+            ClassifyErrorKind::OverlongVarint,
+            ClassifyErrorKind::KeyTooLarge { key: 1 << 33 },
+            ClassifyErrorKind::InvalidWireType {
+                wire_type: 6,
+                field: 1,
+            },
+            ClassifyErrorKind::FieldNumberZero,
+            ClassifyErrorKind::WrongWireType {
+                field: 1,
+                found: WireType::Len,
+                expected: WireType::Varint,
+            },
+            ClassifyErrorKind::LengthOverrun {
+                field: 6,
+                len: 10,
+                available: 3,
+            },
+            ClassifyErrorKind::TruncatedFixed {
+                field: 1,
+                width: 8,
+                available: 2,
+            },
+            ClassifyErrorKind::UnexpectedEndGroup { field: 1 },
+            ClassifyErrorKind::MismatchedEndGroup { open: 1, found: 2 },
+            ClassifyErrorKind::UnterminatedGroup { field: 1 },
+            ClassifyErrorKind::RecursionLimit,
+            ClassifyErrorKind::FrameTooLarge { len: 1 << 33 },
+        ];
+        let names: std::collections::BTreeSet<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), kinds.len());
+        for name in names {
+            assert!(
+                name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            ClassifyErrorKind::TruncatedVarint.as_str(),
+            "truncated_varint"
+        );
+    }
 }

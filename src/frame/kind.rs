@@ -25,6 +25,40 @@ macro_rules! kind_table {
 
             const ALL: [$ty; $count] = [$($ty($num)),+];
 
+            /// One byte per eight field numbers, up to the largest declared one.
+            const KNOWN_LEN: usize = {
+                let mut max = 0;
+                let mut i = 0;
+                while i < $count {
+                    if Self::ALL[i].0 > max {
+                        max = Self::ALL[i].0;
+                    }
+                    i += 1;
+                }
+                max as usize / 8 + 1
+            };
+
+            /// Bit `n` is set when the schema declares field number `n`.
+            const KNOWN: [u8; Self::KNOWN_LEN] = {
+                let mut bits = [0u8; Self::KNOWN_LEN];
+                let mut i = 0;
+                while i < $count {
+                    let n = Self::ALL[i].0 as usize;
+                    bits[n / 8] |= 1 << (n % 8);
+                    i += 1;
+                }
+                bits
+            };
+
+            /// Whether the schema declares this number as a member of the oneof.
+            ///
+            /// A bitmap test: the scanner asks this for every field it meets.
+            #[inline]
+            pub const fn is_known(self) -> bool {
+                let n = self.0 as usize;
+                n / 8 < Self::KNOWN_LEN && Self::KNOWN[n / 8] & (1 << (n % 8)) != 0
+            }
+
             /// Wraps any field number; numbers this schema does not declare are kept as they are.
             #[inline]
             pub const fn from_number(number: u32) -> Self {
@@ -214,42 +248,12 @@ kind_table! {
     400 => USER_SETTINGS, "user_settings", UserSettings;
 }
 
-impl RequestKind {
-    /// Whether the schema declares this number as a `TurmsRequest.kind` member.
-    ///
-    /// Range tests rather than a table lookup: the scanner asks this for every field of a request.
-    #[inline]
-    pub const fn is_known(self) -> bool {
-        matches!(
-            self.0,
-            3..=14
-                | 100..=108
-                | 200..=212
-                | 300..=305
-                | 400..=403
-                | 500..=512
-                | 900..=904
-                | 1000..=1004
-                | 1100..=1102
-                | 1200..=1201
-        )
-    }
-}
-
-impl DataKind {
-    /// Whether the schema declares this number as a `TurmsNotification.Data.kind` member.
-    #[inline]
-    pub const fn is_known(self) -> bool {
-        matches!(self.0, 1..=20 | 40 | 50 | 200 | 400)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn range_tests_match_the_tables() {
+    fn bitmaps_match_the_tables() {
         for n in 0..2000 {
             let request = RequestKind::from_number(n);
             assert_eq!(

@@ -124,23 +124,30 @@ impl Frame {
             return Ok(Frame::HeartbeatAck);
         }
         check_len(frame.len(), Scope::Notification)?;
-        let envelope = NotificationEnvelope::scan(frame)?;
-        let env = envelope.envelope_fields();
-        Ok(
-            if env.has(scan::REQUEST_ID) && env.request_id == HEARTBEAT_FAILURE_REQUEST_ID {
-                Frame::HeartbeatFailure(Response(envelope))
-            } else if env.has(scan::CLOSE_STATUS) {
-                Frame::Closed(Closed(envelope))
-            } else if env.has(scan::RELAYED) {
-                Frame::Push(Push(envelope))
-            } else if env.has(scan::REQUEST_ID) {
-                Frame::Response(Response(envelope))
-            } else if env.data_kind == DataKind::USER_SESSION.number() {
-                Frame::SessionInfo(SessionInfo(envelope))
-            } else {
-                Frame::Notification(Notification(envelope))
-            },
-        )
+        let mut env = scan::Envelope::default();
+        scan::notification(&frame, &mut env)?;
+        let merged = NotificationEnvelope::merged(&frame, &env);
+        // Each arm builds the frame where it is returned, rather than moving a finished one.
+        macro_rules! frame {
+            ($variant:ident, $view:ident) => {
+                Ok(Frame::$variant($view(NotificationEnvelope::new(
+                    frame, env, merged,
+                ))))
+            };
+        }
+        if env.has(scan::REQUEST_ID) && env.request_id == HEARTBEAT_FAILURE_REQUEST_ID {
+            frame!(HeartbeatFailure, Response)
+        } else if env.has(scan::CLOSE_STATUS) {
+            frame!(Closed, Closed)
+        } else if env.has(scan::RELAYED) {
+            frame!(Push, Push)
+        } else if env.has(scan::REQUEST_ID) {
+            frame!(Response, Response)
+        } else if env.data_kind == DataKind::USER_SESSION.number() {
+            frame!(SessionInfo, SessionInfo)
+        } else {
+            frame!(Notification, Notification)
+        }
     }
 
     /// The frame's class.

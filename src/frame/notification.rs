@@ -6,7 +6,6 @@ use core::str::Utf8Error;
 use bytes::Bytes;
 use prost::{DecodeError, Message};
 
-use super::error::{ClassifyError, Scope};
 use super::kind::{DataKind, RequestKind};
 use super::scan::{self, Envelope};
 use crate::proto::{turms_notification, TurmsNotification, TurmsRequest};
@@ -28,7 +27,7 @@ pub struct NotificationEnvelope {
 /// Payloads that occur more than once in a frame; protobuf merges them, so their value is
 /// the concatenation of the occurrences' bytes, which is not a range of the frame.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Merged {
+pub(crate) struct Merged {
     data: Option<Box<[u8]>>,
     relayed: Option<Box<[u8]>>,
 }
@@ -49,37 +48,36 @@ struct RelayedOnly {
 }
 
 impl NotificationEnvelope {
-    /// Scans a non-empty frame.
-    #[inline]
-    pub(crate) fn scan(bytes: Bytes) -> Result<NotificationEnvelope, ClassifyError> {
-        let env = scan::notification(&bytes)?;
-        let merged = if env.has(scan::DATA_REPEATED | scan::RELAYED_REPEATED) {
-            Some(Box::new(Merged {
-                data: if env.has(scan::DATA_REPEATED) {
-                    Some(scan::concat_occurrences(&bytes, 0, 7, Scope::Notification)?)
-                } else {
-                    None
-                },
-                relayed: if env.has(scan::RELAYED_REPEATED) {
-                    Some(scan::concat_occurrences(
-                        &bytes,
-                        0,
-                        12,
-                        Scope::Notification,
-                    )?)
-                } else {
-                    None
-                },
-            }))
-        } else {
-            None
-        };
-        Ok(NotificationEnvelope { bytes, env, merged })
+    #[inline(always)]
+    pub(crate) fn new(
+        bytes: Bytes,
+        env: Envelope,
+        merged: Option<Box<Merged>>,
+    ) -> NotificationEnvelope {
+        NotificationEnvelope { bytes, env, merged }
     }
 
-    #[inline]
-    pub(crate) fn envelope_fields(&self) -> &Envelope {
-        &self.env
+    /// The merged payloads of a frame that repeats `data` or `relayed_request`.
+    #[inline(always)]
+    pub(crate) fn merged(bytes: &[u8], env: &Envelope) -> Option<Box<Merged>> {
+        if env.has(scan::DATA_REPEATED | scan::RELAYED_REPEATED) {
+            Some(Self::merge_repeated(bytes, env))
+        } else {
+            None
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn merge_repeated(bytes: &[u8], env: &Envelope) -> Box<Merged> {
+        let repeated = |bit, field| {
+            env.has(bit)
+                .then(|| scan::concat_occurrences(bytes, 0, field))
+        };
+        Box::new(Merged {
+            data: repeated(scan::DATA_REPEATED, 7),
+            relayed: repeated(scan::RELAYED_REPEATED, 12),
+        })
     }
 
     /// The whole frame.
@@ -154,7 +152,9 @@ impl NotificationEnvelope {
         (self.env.data_kind != 0).then_some(DataKind::from_number(self.env.data_kind))
     }
 
-    /// Decodes `data` as a full decode of the frame would (same nesting limit, same merging).
+    /// Decodes `data` as a full decode of the frame decodes it: from the frame, so the nesting
+    /// limit counts from the top, with every occurrence merged. The other fields are skipped,
+    /// not checked.
     pub fn decode_data(&self) -> Result<Option<turms_notification::Data>, DecodeError> {
         if !self.env.has(scan::DATA) {
             return Ok(None);
@@ -205,7 +205,8 @@ impl NotificationEnvelope {
             .then_some(self.env.relayed_request_id)
     }
 
-    /// Decodes `relayed_request` as a full decode of the frame would.
+    /// Decodes `relayed_request` as a full decode of the frame decodes it (see
+    /// [`decode_data`](Self::decode_data)).
     pub fn decode_relayed(&self) -> Result<Option<TurmsRequest>, DecodeError> {
         if !self.env.has(scan::RELAYED) {
             return Ok(None);

@@ -5,9 +5,9 @@ use core::fmt;
 use bytes::Bytes;
 use prost::{DecodeError, Message};
 
-use super::error::{ClassifyError, GatewayRejection, Scope};
+use super::error::{ClassifyError, GatewayRejection};
 use super::kind::RequestKind;
-use super::scan::{self, RequestScan, Span};
+use super::scan::{self, RequestScan};
 use crate::proto::{turms_request, CreateSessionRequest, TurmsRequest};
 
 /// A request frame (a non-empty `TurmsRequest`), read without decoding its body.
@@ -28,23 +28,9 @@ impl RequestFrame {
     #[inline]
     pub(crate) fn scan(bytes: Bytes) -> Result<RequestFrame, ClassifyError> {
         let mut scan = RequestScan::default();
-        scan::request(
-            &bytes,
-            Span {
-                start: 0,
-                end: bytes.len() as u32,
-            },
-            scan::RECURSION_LIMIT,
-            Scope::Request,
-            &mut scan,
-        )?;
+        scan::request(&bytes, &mut scan)?;
         let merged_body = if scan.run > 1 {
-            Some(scan::concat_occurrences(
-                &bytes,
-                scan.run_start,
-                scan.kind,
-                Scope::Request,
-            )?)
+            Some(scan::concat_occurrences(&bytes, scan.run_start, scan.kind))
         } else {
             None
         };
@@ -130,11 +116,7 @@ impl RequestFrame {
     ///
     /// Allocates only to decode a `CreateSessionRequest` body.
     pub fn gateway_accepts(&self) -> Result<(), GatewayRejection> {
-        let prefix = scan::gateway_prefix(&self.bytes).map_err(|_| {
-            // Unreachable for a scanned frame; refuse it the way the gateway refuses a
-            // request it cannot read.
-            GatewayRejection::UnknownRequestType { field: 0 }
-        })?;
+        let prefix = scan::gateway_prefix(&self.bytes);
         if prefix.duplicate_request_id {
             return Err(GatewayRejection::DuplicateRequestId);
         }

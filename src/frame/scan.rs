@@ -22,6 +22,11 @@
 //!
 //! Nothing is copied: the scanner records values and the byte ranges of `reason`, `data`,
 //! `relayed_request`, the session ids and a request's body in the frame.
+//!
+//! Reading functions fail with the zero-sized [`Bail`], so results travel in registers; the
+//! reader keeps the detailed [`ClassifyError`] aside until the scan hands it out.
+
+use core::cell::Cell;
 
 use super::error::{ClassifyError, ClassifyErrorKind as Kind, Scope, WireType};
 use super::kind::{DataKind, RequestKind};
@@ -54,228 +59,295 @@ impl Span {
     }
 }
 
-/// A cursor over one message: `pos..end` of `buf`, which is the whole frame, so offsets and
-/// ranges are frame offsets.
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    end: usize,
-    scope: Scope,
+/// A failed read; the details are in the [`Fault`] slot of the reader that failed.
+#[derive(Debug)]
+pub(crate) struct Bail;
+
+type Read<T> = Result<T, Bail>;
+
+/// Where a reader leaves the details of its failure. Kept apart from the reader, and written
+/// only by cold functions that get it by reference, so the reader itself never has its address
+/// taken and its cursor stays in registers.
+type Fault = Cell<Option<ClassifyError>>;
+
+#[cold]
+#[inline(never)]
+fn fail(fault: &Fault, kind: Kind, at: usize, scope: Scope) -> Bail {
+    fault.set(Some(ClassifyError::new(kind, at, scope)));
+    Bail
 }
 
-impl<'a> Reader<'a> {
+/// The error a scan with this slot failed with.
+#[cold]
+fn fault_into_error(fault: &Fault, scope: Scope) -> ClassifyError {
+    fault
+        .get()
+        .unwrap_or_else(|| ClassifyError::new(Kind::TruncatedVarint, 0, scope))
+}
+
+/// A cursor over one message of the frame: `rest` is what is left of it, and `end` is the
+/// message's end as a frame offset, so positions and ranges are frame offsets.
+#[derive(Clone, Copy)]
+struct Reader<'a, 'f> {
+    rest: &'a [u8],
+    end: usize,
+    scope: Scope,
+    fault: &'f Fault,
+}
+
+impl<'a, 'f> Reader<'a, 'f> {
     #[inline(always)]
-    fn new(buf: &'a [u8], span: Span, scope: Scope) -> Reader<'a> {
+    fn new(buf: &'a [u8], span: Span, scope: Scope, fault: &'f Fault) -> Reader<'a, 'f> {
         debug_assert!(span.end as usize <= buf.len());
         Reader {
-            buf,
-            pos: span.start as usize,
+            rest: buf
+                .get(span.start as usize..span.end as usize)
+                .unwrap_or_default(),
             end: span.end as usize,
             scope,
+            fault,
         }
     }
 
     #[inline(always)]
     fn has_remaining(&self) -> bool {
-        self.pos < self.end
+        !self.rest.is_empty()
     }
 
-    #[cold]
-    #[inline(never)]
-    fn error(&self, kind: Kind, at: usize) -> ClassifyError {
-        ClassifyError::new(kind, at, self.scope)
-    }
-
-    /// A varint, as `prost::encoding::decode_varint` reads it.
+    /// The frame offset of the next unread byte.
     #[inline(always)]
-    fn varint(&mut self) -> Result<u64, ClassifyError> {
-        let at = self.pos;
-        if at < self.end {
-            let byte = self.buf[at];
+    fn pos(&self) -> usize {
+        self.end - self.rest.len()
+    }
+
+    #[inline(always)]
+    fn fail(&self, kind: Kind, at: usize) -> Bail {
+        fail(self.fault, kind, at, self.scope)
+    }
+
+    /// A varint, read as `prost::encoding::decode_varint` reads it: at most 10 bytes, and the
+    /// tenth may only hold bit 63. (prost's own function would allocate its error.)
+    #[inline(always)]
+    fn varint(&mut self) -> Read<u64> {
+        if let Some((&byte, tail)) = self.rest.split_first() {
             if byte < 0x80 {
-                self.pos = at + 1;
+                self.rest = tail;
                 return Ok(u64::from(byte));
             }
         }
-        self.varint_slow(at)
-    }
-
-    #[inline(never)]
-    fn varint_slow(&mut self, at: usize) -> Result<u64, ClassifyError> {
-        let mut value = 0u64;
-        for i in 0..10 {
-            let Some(&byte) = self.buf.get(at + i).filter(|_| at + i < self.end) else {
-                return Err(self.error(Kind::TruncatedVarint, at));
-            };
-            if i == 9 {
-                // The tenth byte holds bit 63 only; prost refuses anything above it.
-                if byte >= 0x02 {
-                    return Err(self.error(Kind::OverlongVarint, at));
-                }
-                self.pos = at + 10;
-                return Ok(value | u64::from(byte) << 63);
+        match long_varint(self.rest) {
+            Some((value, len)) => {
+                self.rest = &self.rest[len..];
+                Ok(value)
             }
-            value |= u64::from(byte & 0x7f) << (7 * i);
-            if byte < 0x80 {
-                self.pos = at + i + 1;
-                return Ok(value);
-            }
+            None => Err(self.fail(varint_error(self.rest), self.pos())),
         }
-        unreachable!("the loop returns by its tenth byte")
     }
 
     /// A field key, as `prost::encoding::decode_key` reads it: (field number, wire type).
     #[inline(always)]
-    fn key(&mut self) -> Result<(u32, WireType), ClassifyError> {
-        let at = self.pos;
+    fn key(&mut self) -> Read<(u32, WireType)> {
+        let at = self.pos();
         let key = self.varint()?;
+        self.split_key(key, at)
+    }
+
+    /// Checks a key's value as `decode_key` does: at most 32 bits, wire type 0–5, field ≥ 1.
+    #[inline(always)]
+    fn split_key(&self, key: u64, at: usize) -> Read<(u32, WireType)> {
         if key > u64::from(u32::MAX) {
-            return Err(self.error(Kind::KeyTooLarge { key }, at));
+            return Err(self.fail(Kind::KeyTooLarge { key }, at));
         }
         let field = (key as u32) >> 3;
         let Some(wire_type) = WireType::from_bits((key & 7) as u8) else {
-            return Err(self.error(
-                Kind::InvalidWireType {
-                    wire_type: (key & 7) as u8,
-                    field,
-                },
-                at,
-            ));
+            let wire_type = (key & 7) as u8;
+            return Err(self.fail(Kind::InvalidWireType { wire_type, field }, at));
         };
         if field == 0 {
-            return Err(self.error(Kind::FieldNumberZero, at));
+            return Err(self.fail(Kind::FieldNumberZero, at));
         }
         Ok((field, wire_type))
     }
 
     /// Refuses a declared field sent with the wrong wire type, as prost's `check_wire_type`.
     #[inline(always)]
-    fn expect(
-        &self,
-        field: u32,
-        found: WireType,
-        expected: WireType,
-        at: usize,
-    ) -> Result<(), ClassifyError> {
+    fn expect(&self, field: u32, found: WireType, expected: WireType, at: usize) -> Read<()> {
         if found == expected {
             Ok(())
         } else {
-            Err(self.error(
-                Kind::WrongWireType {
-                    field,
-                    found,
-                    expected,
-                },
-                at,
-            ))
+            Err(self.wrong_wire_type(field, found, expected, at))
         }
+    }
+
+    #[inline(always)]
+    fn wrong_wire_type(&self, field: u32, found: WireType, expected: WireType, at: usize) -> Bail {
+        let kind = Kind::WrongWireType {
+            field,
+            found,
+            expected,
+        };
+        self.fail(kind, at)
     }
 
     /// A length-delimited value's range; the length must fit in what is left of the message.
     #[inline(always)]
-    fn len_span(&mut self, field: u32) -> Result<Span, ClassifyError> {
-        let at = self.pos;
+    fn len_span(&mut self, field: u32) -> Read<Span> {
+        let at = self.pos();
         let len = self.varint()?;
-        let available = self.end - self.pos;
-        if len > available as u64 {
-            return Err(self.error(
-                Kind::LengthOverrun {
-                    field,
-                    len,
-                    available: available as u32,
-                },
-                at,
-            ));
+        if len > self.rest.len() as u64 {
+            let available = self.rest.len() as u32;
+            let kind = Kind::LengthOverrun {
+                field,
+                len,
+                available,
+            };
+            return Err(self.fail(kind, at));
         }
-        let start = self.pos;
-        self.pos = start + len as usize;
-        Ok(Span::new(start, self.pos))
+        let start = self.pos();
+        self.rest = &self.rest[len as usize..];
+        Ok(Span::new(start, start + len as usize))
     }
 
     #[inline(always)]
-    fn fixed(&mut self, field: u32, width: u8) -> Result<(), ClassifyError> {
-        let available = self.end - self.pos;
-        if available < usize::from(width) {
-            return Err(self.error(
-                Kind::TruncatedFixed {
+    fn fixed(&mut self, field: u32, width: u8) -> Read<()> {
+        match self.rest.get(usize::from(width)..) {
+            Some(tail) => {
+                self.rest = tail;
+                Ok(())
+            }
+            None => {
+                let available = self.rest.len() as u32;
+                let kind = Kind::TruncatedFixed {
                     field,
                     width,
-                    available: available as u32,
-                },
-                self.pos,
-            ));
+                    available,
+                };
+                Err(self.fail(kind, self.pos()))
+            }
         }
-        self.pos += usize::from(width);
-        Ok(())
     }
 
     /// Skips a field the scanner does not need, as `prost::encoding::skip_field` does.
     ///
     /// `budget` is prost's remaining recursion count for the message being read: 100 for the
     /// frame's own fields, one less for each message level below it.
-    #[inline]
-    fn skip(
-        &mut self,
-        field: u32,
-        wire_type: WireType,
-        at: usize,
-        budget: u32,
-    ) -> Result<(), ClassifyError> {
+    #[inline(always)]
+    fn skip(&mut self, field: u32, wire_type: WireType, at: usize, budget: u32) -> Read<()> {
         match wire_type {
             WireType::Varint => self.varint().map(drop),
             WireType::I64 => self.fixed(field, 8),
             WireType::Len => self.len_span(field).map(drop),
             WireType::I32 => self.fixed(field, 4),
-            WireType::StartGroup => self.skip_group(field, at, budget),
-            WireType::EndGroup => Err(self.error(Kind::UnexpectedEndGroup { field }, at)),
+            WireType::StartGroup => {
+                // Out of line, given the reader by value so it keeps living in registers.
+                self.rest = skip_group(*self, field, at, budget)?;
+                Ok(())
+            }
+            WireType::EndGroup => Err(self.fail(Kind::UnexpectedEndGroup { field }, at)),
         }
     }
+}
 
-    /// Skips a group and every group nested in it, without recursion.
-    ///
-    /// prost checks its recursion count before skipping each field, and each open group costs
-    /// one level: a field inside `depth` open groups needs `budget - depth > 0`.
-    #[inline(never)]
-    fn skip_group(&mut self, field: u32, at: usize, budget: u32) -> Result<(), ClassifyError> {
-        if budget == 0 {
-            return Err(self.error(Kind::RecursionLimit, at));
+/// A varint of two or more bytes: (value, length), or `None` where prost fails.
+#[inline]
+fn long_varint(bytes: &[u8]) -> Option<(u64, usize)> {
+    // Two bytes: codes, ids and lengths below 16384.
+    if let [first, second, ..] = *bytes {
+        if second < 0x80 {
+            return Some((u64::from(first & 0x7f) | u64::from(second) << 7, 2));
         }
-        let mut open = [0u32; RECURSION_LIMIT as usize];
-        open[0] = field;
-        let mut depth = 1usize;
-        loop {
-            if !self.has_remaining() {
-                return Err(self.error(Kind::UnterminatedGroup { field }, at));
-            }
-            let inner_at = self.pos;
-            let (inner, wire_type) = self.key()?;
-            if wire_type == WireType::EndGroup {
-                if inner != open[depth - 1] {
-                    return Err(self.error(
-                        Kind::MismatchedEndGroup {
-                            open: open[depth - 1],
-                            found: inner,
-                        },
-                        inner_at,
-                    ));
+    }
+    // Eight bytes at once when eight are there: find the first byte without the continuation
+    // bit, keep the bytes up to it, and pack their 7-bit groups together. Nine- and ten-byte
+    // varints (int64 values from 2^56, and every negative one) add their last bytes by hand.
+    if let Some(word) = bytes.first_chunk::<8>() {
+        let word = u64::from_le_bytes(*word);
+        let ends = !word & 0x8080_8080_8080_8080;
+        let (len, mask) = if ends != 0 {
+            ((ends.trailing_zeros() as usize + 1) / 8, ends ^ (ends - 1))
+        } else {
+            (8, u64::MAX)
+        };
+        let mut x = word & mask & 0x7f7f_7f7f_7f7f_7f7f;
+        x = (x & 0x007f_007f_007f_007f) | ((x & 0x7f00_7f00_7f00_7f00) >> 1);
+        x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
+        x = (x & 0x0000_0000_0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4);
+        if ends != 0 {
+            return Some((x, len));
+        }
+        return match bytes[8..] {
+            [ninth, ..] if ninth < 0x80 => Some((x | u64::from(ninth) << 56, 9)),
+            [ninth, tenth, ..] if tenth <= 1 => Some((
+                x | u64::from(ninth & 0x7f) << 56 | u64::from(tenth) << 63,
+                10,
+            )),
+            _ => None,
+        };
+    }
+    let mut value = 0u64;
+    for (i, &byte) in bytes.iter().take(10).enumerate() {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte < 0x80 {
+            return (i < 9 || byte <= 1).then_some((value, i + 1));
+        }
+    }
+    None
+}
+
+/// Tells a varint cut off by the end of its message from one that is too long.
+#[cold]
+#[inline(never)]
+fn varint_error(rest: &[u8]) -> Kind {
+    if rest.len() < 10 && rest.iter().all(|b| b & 0x80 != 0) {
+        Kind::TruncatedVarint
+    } else {
+        Kind::OverlongVarint
+    }
+}
+
+/// Skips a group and every group nested in it, without recursion; returns what follows.
+///
+/// prost checks its recursion count before skipping each field, and each open group costs one
+/// level: a field inside `depth` open groups needs `budget - depth > 0`.
+#[inline(never)]
+fn skip_group<'a>(mut r: Reader<'a, '_>, field: u32, at: usize, budget: u32) -> Read<&'a [u8]> {
+    // The fields of the open groups, innermost last; `depth` of them are open.
+    let budget = budget.min(RECURSION_LIMIT) as usize;
+    let mut open = [0u32; RECURSION_LIMIT as usize];
+    let mut depth = 0usize;
+    let (mut inner, mut wire_type, mut inner_at) = (field, WireType::StartGroup, at);
+    loop {
+        match wire_type {
+            WireType::EndGroup => {
+                let open_field = open[depth - 1];
+                if inner != open_field {
+                    let kind = Kind::MismatchedEndGroup {
+                        open: open_field,
+                        found: inner,
+                    };
+                    return Err(r.fail(kind, inner_at));
                 }
                 depth -= 1;
                 if depth == 0 {
-                    return Ok(());
+                    return Ok(r.rest);
                 }
-                continue;
             }
-            if budget as usize <= depth {
-                return Err(self.error(Kind::RecursionLimit, inner_at));
-            }
-            if wire_type == WireType::StartGroup {
-                // budget <= RECURSION_LIMIT, so depth < budget keeps the index in bounds.
+            _ if budget <= depth => return Err(r.fail(Kind::RecursionLimit, inner_at)),
+            // depth < budget <= RECURSION_LIMIT keeps the index in bounds.
+            WireType::StartGroup => {
                 open[depth] = inner;
                 depth += 1;
-            } else {
-                self.skip(inner, wire_type, inner_at, 0)?;
             }
+            WireType::Varint => r.varint().map(drop)?,
+            WireType::I64 => r.fixed(inner, 8)?,
+            WireType::Len => r.len_span(inner).map(drop)?,
+            WireType::I32 => r.fixed(inner, 4)?,
         }
+        if !r.has_remaining() {
+            return Err(r.fail(Kind::UnterminatedGroup { field }, at));
+        }
+        inner_at = r.pos();
+        (inner, wire_type) = r.key()?;
     }
 }
 
@@ -296,6 +368,8 @@ pub(crate) const DATA_REPEATED: u16 = 1 << 10;
 pub(crate) const RELAYED_REPEATED: u16 = 1 << 11;
 /// `data` is malformed (a full decode fails): its kind and session ids stay unknown.
 pub(crate) const DATA_UNREADABLE: u16 = 1 << 12;
+/// `relayed_request` is malformed: its kind and id stay unknown.
+pub(crate) const RELAYED_UNREADABLE: u16 = 1 << 13;
 
 /// What classification learns about a `TurmsNotification`: values and frame ranges.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -328,116 +402,118 @@ impl Envelope {
     }
 }
 
-/// Scans a non-empty `TurmsNotification` frame.
+/// Scans a non-empty `TurmsNotification` frame into `env` (which starts as the default).
 #[inline]
-pub(crate) fn notification(buf: &[u8]) -> Result<Envelope, ClassifyError> {
-    let mut env = Envelope::default();
+pub(crate) fn notification(buf: &[u8], env: &mut Envelope) -> Result<(), ClassifyError> {
+    let fault = Fault::new(None);
+    let r = Reader::new(buf, Span::new(0, buf.len()), Scope::Notification, &fault);
     let mut relayed = RequestScan::default();
-    let mut relayed_unreadable = false;
-    let mut r = Reader::new(buf, Span::new(0, buf.len()), Scope::Notification);
-    while r.has_remaining() {
-        let at = r.pos;
-        let (field, wire_type) = r.key()?;
-        match field {
-            1 => {
-                r.expect(field, wire_type, WireType::Varint, at)?;
-                env.timestamp = r.varint()? as i64;
+    match notification_fields(r, buf, env, &mut relayed) {
+        Ok(()) => {
+            if !env.has(RELAYED_UNREADABLE) {
+                if relayed.has_request_id {
+                    env.present |= RELAYED_REQUEST_ID;
+                    env.relayed_request_id = relayed.request_id;
+                }
+                env.relayed_kind = relayed.kind;
             }
-            2 => {
-                r.expect(field, wire_type, WireType::Len, at)?;
-                r.len_span(field)?;
+            Ok(())
+        }
+        Err(Bail) => Err(fault_into_error(&fault, Scope::Notification)),
+    }
+}
+
+#[inline(always)]
+fn notification_fields(
+    mut r: Reader<'_, '_>,
+    buf: &[u8],
+    env: &mut Envelope,
+    relayed: &mut RequestScan,
+) -> Read<()> {
+    while r.has_remaining() {
+        let at = r.pos();
+        // The envelope's fields, matched by their whole key (field number and the wire type
+        // their type has); anything else is checked and skipped below.
+        match r.varint()? {
+            0x08 => env.timestamp = r.varint()? as i64,
+            0x12 => {
+                r.len_span(2)?;
                 env.custom_attributes += 1;
             }
-            4 => {
-                r.expect(field, wire_type, WireType::Varint, at)?;
+            0x20 => {
                 env.request_id = r.varint()? as i64;
                 env.present |= REQUEST_ID;
             }
-            5 => {
-                r.expect(field, wire_type, WireType::Varint, at)?;
+            0x28 => {
                 env.code = r.varint()? as i32;
                 env.present |= CODE;
             }
-            6 => {
-                r.expect(field, wire_type, WireType::Len, at)?;
-                env.reason = r.len_span(field)?;
+            0x32 => {
+                env.reason = r.len_span(6)?;
                 env.present |= REASON;
             }
-            7 => {
-                r.expect(field, wire_type, WireType::Len, at)?;
-                let span = r.len_span(field)?;
+            0x3a => {
+                let span = r.len_span(7)?;
                 if env.has(DATA) {
                     env.present |= DATA_REPEATED;
                 }
                 env.present |= DATA;
                 env.data = span;
-                if !env.has(DATA_UNREADABLE) && data(buf, span, &mut env).is_err() {
+                if !env.has(DATA_UNREADABLE) && data(buf, span, env).is_err() {
                     env.present |= DATA_UNREADABLE;
                     env.present &= !(SESSION_ID | SERVER_ID);
                     env.data_kind = 0;
                 }
             }
-            10 => {
-                r.expect(field, wire_type, WireType::Varint, at)?;
+            0x50 => {
                 env.requester_id = r.varint()? as i64;
                 env.present |= REQUESTER_ID;
             }
-            11 => {
-                r.expect(field, wire_type, WireType::Varint, at)?;
+            0x58 => {
                 env.close_status = r.varint()? as i32;
                 env.present |= CLOSE_STATUS;
             }
-            12 => {
-                r.expect(field, wire_type, WireType::Len, at)?;
-                let span = r.len_span(field)?;
+            0x62 => {
+                let span = r.len_span(12)?;
                 if env.has(RELAYED) {
                     env.present |= RELAYED_REPEATED;
                 }
                 env.present |= RELAYED;
                 env.relayed = span;
                 // A repeated relayed_request merges, so the scan goes on where it stopped.
-                if !relayed_unreadable
-                    && request(
-                        buf,
-                        span,
-                        RECURSION_LIMIT - 1,
-                        Scope::Notification,
-                        &mut relayed,
-                    )
-                    .is_err()
-                {
-                    relayed_unreadable = true;
+                if !env.has(RELAYED_UNREADABLE) {
+                    let fault = Fault::new(None);
+                    let inner = Reader::new(buf, span, Scope::Notification, &fault);
+                    if request_fields(inner, RECURSION_LIMIT - 1, relayed).is_err() {
+                        env.present |= RELAYED_UNREADABLE;
+                    }
                 }
             }
-            _ => r.skip(field, wire_type, at, RECURSION_LIMIT)?,
+            key => {
+                let (field, wire_type) = r.split_key(key, at)?;
+                let expected = match field {
+                    1 | 4 | 5 | 10 | 11 => Some(WireType::Varint),
+                    2 | 6 | 7 | 12 => Some(WireType::Len),
+                    _ => None,
+                };
+                match expected {
+                    // A declared field, but not with its own wire type.
+                    Some(expected) => return Err(r.wrong_wire_type(field, wire_type, expected, at)),
+                    None => r.skip(field, wire_type, at, RECURSION_LIMIT)?,
+                }
+            }
         }
     }
-    if !relayed_unreadable {
-        if relayed.has_request_id {
-            env.present |= RELAYED_REQUEST_ID;
-            env.relayed_request_id = relayed.request_id;
-        }
-        env.relayed_kind = relayed.kind;
-    }
-    Ok(env)
-}
-
-/// Payload bytes a full decode would refuse; what the scanner wanted from them stays unknown.
-struct Unreadable;
-
-impl From<ClassifyError> for Unreadable {
-    #[inline]
-    fn from(_: ClassifyError) -> Unreadable {
-        Unreadable
-    }
+    Ok(())
 }
 
 /// Scans one occurrence of `data`, continuing the oneof state of earlier ones (they merge).
 #[inline]
-fn data(buf: &[u8], span: Span, env: &mut Envelope) -> Result<(), Unreadable> {
-    let mut r = Reader::new(buf, span, Scope::Notification);
+fn data(buf: &[u8], span: Span, env: &mut Envelope) -> Read<()> {
+    let fault = Fault::new(None);
+    let mut r = Reader::new(buf, span, Scope::Notification, &fault);
     while r.has_remaining() {
-        let at = r.pos;
+        let at = r.pos();
         let (field, wire_type) = r.key()?;
         if !DataKind::from_number(field).is_known() {
             r.skip(field, wire_type, at, RECURSION_LIMIT - 1)?;
@@ -465,17 +541,19 @@ fn data(buf: &[u8], span: Span, env: &mut Envelope) -> Result<(), Unreadable> {
 /// Scans a `UserSession` for `session_id` (1) and `server_id` (2); merges into what earlier
 /// occurrences of the same oneof run left.
 #[inline(never)]
-fn user_session(buf: &[u8], span: Span, env: &mut Envelope) -> Result<(), Unreadable> {
-    let mut r = Reader::new(buf, span, Scope::Notification);
+fn user_session(buf: &[u8], span: Span, env: &mut Envelope) -> Read<()> {
+    let fault = Fault::new(None);
+    let mut r = Reader::new(buf, span, Scope::Notification, &fault);
     while r.has_remaining() {
-        let at = r.pos;
+        let at = r.pos();
         let (field, wire_type) = r.key()?;
         match field {
             1 | 2 => {
                 r.expect(field, wire_type, WireType::Len, at)?;
                 let value = r.len_span(field)?;
                 if core::str::from_utf8(value.of(buf)).is_err() {
-                    return Err(Unreadable);
+                    // prost refuses the frame; the session ids stay unknown.
+                    return Err(Bail);
                 }
                 if field == 1 {
                     env.session_id = value;
@@ -512,32 +590,42 @@ pub(crate) struct RequestScan {
     pub custom_attributes: u32,
 }
 
-/// Scans a `TurmsRequest` at `span` of `buf`, continuing `scan` (a repeated relayed request
-/// merges into the earlier one). `budget` is prost's recursion count at that message.
+/// Scans a non-empty `TurmsRequest` frame into `scan` (which starts as the default).
 #[inline]
-pub(crate) fn request(
-    buf: &[u8],
-    span: Span,
-    budget: u32,
-    scope: Scope,
-    scan: &mut RequestScan,
-) -> Result<(), ClassifyError> {
-    let mut r = Reader::new(buf, span, scope);
+pub(crate) fn request(buf: &[u8], scan: &mut RequestScan) -> Result<(), ClassifyError> {
+    let fault = Fault::new(None);
+    let r = Reader::new(buf, Span::new(0, buf.len()), Scope::Request, &fault);
+    match request_fields(r, RECURSION_LIMIT, scan) {
+        Ok(()) => Ok(()),
+        Err(Bail) => Err(fault_into_error(&fault, Scope::Request)),
+    }
+}
+
+/// Reads a `TurmsRequest`'s fields, continuing `scan` (a repeated relayed request merges into
+/// the earlier one). `budget` is prost's recursion count at that message.
+#[inline]
+fn request_fields(mut r: Reader<'_, '_>, budget: u32, scan: &mut RequestScan) -> Read<()> {
     while r.has_remaining() {
-        let at = r.pos;
-        let (field, wire_type) = r.key()?;
-        match field {
-            1 => {
-                r.expect(field, wire_type, WireType::Varint, at)?;
+        let at = r.pos();
+        match r.varint()? {
+            0x08 => {
                 scan.request_id = r.varint()? as i64;
                 scan.has_request_id = true;
             }
-            2 => {
-                r.expect(field, wire_type, WireType::Len, at)?;
-                r.len_span(field)?;
+            0x12 => {
+                r.len_span(2)?;
                 scan.custom_attributes += 1;
             }
-            _ if RequestKind::from_number(field).is_known() => {
+            key => {
+                let (field, wire_type) = r.split_key(key, at)?;
+                if field <= 2 {
+                    let expected = [WireType::Varint, WireType::Len][field as usize - 1];
+                    return Err(r.wrong_wire_type(field, wire_type, expected, at));
+                }
+                if !RequestKind::from_number(field).is_known() {
+                    r.skip(field, wire_type, at, budget)?;
+                    continue;
+                }
                 r.expect(field, wire_type, WireType::Len, at)?;
                 scan.body = r.len_span(field)?;
                 if scan.kind == field {
@@ -548,7 +636,6 @@ pub(crate) fn request(
                     scan.run_start = at as u32;
                 }
             }
-            _ => r.skip(field, wire_type, at, budget)?,
         }
     }
     Ok(())
@@ -558,87 +645,84 @@ pub(crate) fn request(
 ///
 /// Protobuf merges repeated occurrences of an embedded message, and parsing the concatenation
 /// of encodings is that merge, so this is the value a full decode sees. Only for the rare
-/// frames that repeat `data`, `relayed_request` or a request's `kind` member; the caller has
-/// scanned the frame already, so the bytes are well-formed.
+/// frames that repeat `data`, `relayed_request` or a request's `kind` member, and only after
+/// the frame has been scanned, so its top level is well-formed.
 #[cold]
-pub(crate) fn concat_occurrences(
-    buf: &[u8],
-    from: u32,
-    field: u32,
-    scope: Scope,
-) -> Result<Box<[u8]>, ClassifyError> {
+pub(crate) fn concat_occurrences(buf: &[u8], from: u32, field: u32) -> Box<[u8]> {
     let mut out = Vec::new();
-    let mut r = Reader::new(buf, Span::new(from as usize, buf.len()), scope);
+    let fault = Fault::new(None);
+    let mut r = Reader::new(
+        buf,
+        Span::new(from as usize, buf.len()),
+        Scope::Notification,
+        &fault,
+    );
     while r.has_remaining() {
-        let at = r.pos;
-        let (number, wire_type) = r.key()?;
-        if number == field && wire_type == WireType::Len {
-            out.extend_from_slice(r.len_span(number)?.of(buf));
+        let at = r.pos();
+        let Ok((number, wire_type)) = r.key() else {
+            break;
+        };
+        let step = if number == field && wire_type == WireType::Len {
+            r.len_span(number)
+                .map(|span| out.extend_from_slice(span.of(buf)))
         } else {
-            r.skip(number, wire_type, at, RECURSION_LIMIT)?;
+            r.skip(number, wire_type, at, RECURSION_LIMIT)
+        };
+        if step.is_err() {
+            break;
         }
     }
-    Ok(out.into_boxed_slice())
+    out.into_boxed_slice()
 }
 
-/// The `request_id`/`kind` prefix as the real gateway's parser reads it (`turms-protocol.md`
-/// §5.4): `Ok((request_id, first_other_field, its payload if length-delimited))`, or which rule
-/// broke. Only called on frames that have been scanned, so the bytes are well-formed.
-pub(crate) fn gateway_prefix(buf: &[u8]) -> Result<GatewayPrefix, ClassifyError> {
-    let mut r = Reader::new(buf, Span::new(0, buf.len()), Scope::Request);
-    let mut request_id = None;
-    loop {
-        if !r.has_remaining() {
-            return Ok(GatewayPrefix {
-                request_id,
-                duplicate_request_id: false,
-                first_other: 0,
-                payload: None,
-            });
-        }
-        let (field, wire_type) = r.key()?;
+/// How the real gateway's parser reads a request's first fields (`turms-protocol.md` §5.4).
+pub(crate) struct GatewayPrefix {
+    /// The request id, unless the gateway would take it as unset (it marks "unset" with
+    /// `i64::MIN`).
+    pub request_id: Option<i64>,
+    /// A second `request_id` tag came before anything else.
+    pub duplicate_request_id: bool,
+    /// The field number of the first other tag (0 at the end of the frame).
+    pub first_other: u32,
+    /// That field's payload, if it is length-delimited.
+    pub payload: Option<Span>,
+}
+
+/// Reads the prefix of a scanned (so well-formed) request frame as the gateway does.
+pub(crate) fn gateway_prefix(buf: &[u8]) -> GatewayPrefix {
+    let fault = Fault::new(None);
+    let mut r = Reader::new(buf, Span::new(0, buf.len()), Scope::Request, &fault);
+    let mut prefix = GatewayPrefix {
+        request_id: None,
+        duplicate_request_id: false,
+        first_other: 0,
+        payload: None,
+    };
+    while let Ok((field, wire_type)) = r.key() {
         if field == 1 && wire_type == WireType::Varint {
-            if request_id.is_some() {
-                return Ok(GatewayPrefix {
-                    request_id,
-                    duplicate_request_id: true,
-                    first_other: 0,
-                    payload: None,
-                });
+            if prefix.request_id.is_some() {
+                prefix.duplicate_request_id = true;
+                break;
             }
-            let id = r.varint()? as i64;
-            // The gateway's "not seen yet" marker is i64::MIN.
-            request_id = (id != i64::MIN).then_some(id);
+            let Ok(id) = r.varint() else { break };
+            prefix.request_id = (id as i64 != i64::MIN).then_some(id as i64);
             continue;
         }
-        let payload = if wire_type == WireType::Len {
-            Some(r.len_span(field)?)
-        } else {
-            None
-        };
-        return Ok(GatewayPrefix {
-            request_id,
-            duplicate_request_id: false,
-            first_other: field,
-            payload,
-        });
+        prefix.first_other = field;
+        if wire_type == WireType::Len {
+            prefix.payload = r.len_span(field).ok();
+        }
+        break;
     }
-}
-
-/// See [`gateway_prefix`].
-pub(crate) struct GatewayPrefix {
-    pub request_id: Option<i64>,
-    pub duplicate_request_id: bool,
-    pub first_other: u32,
-    pub payload: Option<Span>,
+    prefix
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn reader(bytes: &[u8]) -> Reader<'_> {
-        Reader::new(bytes, Span::new(0, bytes.len()), Scope::Notification)
+    fn reader<'a>(bytes: &'a [u8], fault: &'a Fault) -> Reader<'a, 'a> {
+        Reader::new(bytes, Span::new(0, bytes.len()), Scope::Notification, fault)
     }
 
     #[test]
@@ -657,16 +741,62 @@ mod tests {
             &[0x80],
             &[0x85, 0x80, 0x00],
             &[],
+            &[0x80, 0xd0, 0x95, 0xff, 0xbc, 0x31, 0x20, 0x01, 0x28],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00],
+            &[0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x08],
+            &[0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x07, 0x08],
+            &[
+                0x9c, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x28,
+            ],
+            &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80],
+            &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f],
+            &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00],
+            &[
+                0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x03, 0x00,
+            ],
+            &[
+                0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x81, 0x00,
+            ],
         ];
         for bytes in cases {
             let mut theirs = *bytes;
             let expected = prost::encoding::decode_varint(&mut theirs);
-            let mut r = reader(bytes);
+            let fault = Fault::new(None);
+            let mut r = reader(bytes, &fault);
             let ours = r.varint();
             assert_eq!(ours.is_ok(), expected.is_ok(), "{bytes:02x?}");
             if let (Ok(ours), Ok(expected)) = (ours, expected) {
                 assert_eq!(ours, expected, "{bytes:02x?}");
-                assert_eq!(r.pos, bytes.len() - theirs.len(), "{bytes:02x?}");
+                assert_eq!(r.pos(), bytes.len() - theirs.len(), "{bytes:02x?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn varints_match_prost_on_any_bytes(
+            mut bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..13),
+            continued in 0usize..13,
+        ) {
+            // The first `continued` bytes carry the continuation bit, so long varints come up.
+            for byte in bytes.iter_mut().take(continued) {
+                *byte |= 0x80;
+            }
+            let mut theirs = &bytes[..];
+            let expected = prost::encoding::decode_varint(&mut theirs);
+            let fault = Fault::new(None);
+            let mut r = reader(&bytes, &fault);
+            match (r.varint(), expected) {
+                (Ok(ours), Ok(expected)) => {
+                    proptest::prop_assert_eq!(ours, expected);
+                    proptest::prop_assert_eq!(r.pos(), bytes.len() - theirs.len());
+                }
+                (Err(Bail), Err(_)) => proptest::prop_assert!(fault.get().is_some()),
+                (ours, expected) => {
+                    proptest::prop_assert!(false, "{:02x?}: {:?} vs {:?}", bytes, ours, expected)
+                }
             }
         }
     }
@@ -685,7 +815,7 @@ mod tests {
         for n in [1, 2, 98, 99, 100, 101, 150] {
             for inner in [false, true] {
                 let bytes = nested(n, inner);
-                let ours = notification(&bytes).is_ok();
+                let ours = notification(&bytes, &mut Envelope::default()).is_ok();
                 let theirs =
                     <crate::proto::TurmsNotification as prost::Message>::decode(&bytes[..]).is_ok();
                 assert_eq!(ours, theirs, "depth {n}, inner field {inner}");

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod code;
+mod decode;
+mod gateway;
 mod probe;
+mod tap;
 
 /// Tools for the Turms instant-messaging wire protocol.
 #[derive(Debug, Parser)]
@@ -21,6 +24,12 @@ struct Cli {
 enum Command {
     /// Explain a response status code or session close status, by number or by name.
     Code(code::CodeArgs),
+    /// Decode a stream of frames (a capture, a pipe) and print each one as it arrives.
+    Decode(decode::DecodeArgs),
+    /// Forward connections to a gateway unchanged and print every frame passing through.
+    Tap(tap::TapArgs),
+    /// Run an in-memory mock Turms gateway on TCP and/or WebSocket, for testing IM clients.
+    Gateway(gateway::GatewayArgs),
     /// Log in to a gateway, optionally send a message, and print every frame and event.
     Probe(probe::ProbeArgs),
 }
@@ -28,6 +37,9 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Code(args) => code::run(&args),
+        Command::Decode(args) => decode::run(&args),
+        Command::Tap(args) => tap::run(&args),
+        Command::Gateway(args) => gateway::run(args),
         Command::Probe(args) => probe::run(&args),
     }
 }

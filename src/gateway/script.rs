@@ -1,0 +1,122 @@
+//! The scripting hook: a test decides how the gateway answers any request.
+
+use crate::proto::turms_notification::data::Kind as DataKind;
+use crate::proto::turms_notification::Data;
+use crate::proto::TurmsRequest;
+use crate::status::ResponseStatusCode;
+
+use super::session::{CloseReason, SessionInfo};
+
+/// A response chosen by a [`Script`]: any code, reason and data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptedResponse {
+    /// The response code.
+    pub code: ResponseStatusCode,
+    /// The reason text, if any.
+    pub reason: Option<String>,
+    /// The data, if any.
+    pub data: Option<Data>,
+}
+
+impl ScriptedResponse {
+    /// A response with `code`, no reason and no data.
+    pub fn new(code: ResponseStatusCode) -> Self {
+        ScriptedResponse {
+            code,
+            reason: None,
+            data: None,
+        }
+    }
+
+    /// The same response with a reason.
+    #[must_use]
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// The same response with `data.kind` set.
+    #[must_use]
+    pub fn data(mut self, kind: DataKind) -> Self {
+        self.data = Some(Data { kind: Some(kind) });
+        self
+    }
+}
+
+/// What to do with a request, as a [`Script`] decides.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// Answer with this response (the request's id is filled in).
+    Respond(ScriptedResponse),
+    /// Send nothing: for testing a client's request timeout.
+    Ignore,
+    /// Close the session with this status, code and reason instead of answering.
+    Close(CloseReason),
+}
+
+impl Reply {
+    /// Answer with `code` alone.
+    pub fn code(code: ResponseStatusCode) -> Self {
+        Reply::Respond(ScriptedResponse::new(code))
+    }
+
+    /// Answer `OK` (1000) with `data.kind` set.
+    pub fn ok_with(kind: DataKind) -> Self {
+        Reply::Respond(ScriptedResponse::new(ResponseStatusCode::OK).data(kind))
+    }
+}
+
+impl From<ScriptedResponse> for Reply {
+    fn from(response: ScriptedResponse) -> Self {
+        Reply::Respond(response)
+    }
+}
+
+impl From<CloseReason> for Reply {
+    fn from(reason: CloseReason) -> Self {
+        Reply::Close(reason)
+    }
+}
+
+/// Decides the answer to requests of logged-in sessions.
+///
+/// Consulted for every well-formed request of a logged-in session except `CreateSessionRequest`
+/// and `DeleteSessionRequest` (whose handling is the gateway's own), before the built-in
+/// handling; `None` leaves the request to the built-ins (messages are stored and relayed,
+/// queried messages come from the store, everything else gets `NO_CONTENT`). Requests the
+/// gateway refuses before that point (the §5.4 accept rule, non-positive ids, requests before
+/// login) never reach the script.
+///
+/// Any `Fn(&SessionInfo, &TurmsRequest) -> Option<Reply>` closure is a script:
+///
+/// ```
+/// use turms_wire::gateway::{GatewayBuilder, Reply, ScriptedResponse, SessionInfo};
+/// use turms_wire::proto::{turms_request::Kind, TurmsRequest};
+/// use turms_wire::ResponseStatusCode;
+///
+/// let builder = GatewayBuilder::new().script(|_: &SessionInfo, request: &TurmsRequest| {
+///     match request.kind {
+///         Some(Kind::QueryUserProfilesRequest(_)) => Some(
+///             ScriptedResponse::new(ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE)
+///                 .reason("not friends")
+///                 .into(),
+///         ),
+///         Some(Kind::UpdateUserRequest(_)) => Some(Reply::Ignore),
+///         _ => None,
+///     }
+/// });
+/// # drop(builder);
+/// ```
+pub trait Script: Send + Sync + 'static {
+    /// The reply to `request` from `session`, or `None` for the built-in handling.
+    fn reply(&self, session: &SessionInfo, request: &TurmsRequest) -> Option<Reply>;
+}
+
+impl<F> Script for F
+where
+    F: Fn(&SessionInfo, &TurmsRequest) -> Option<Reply> + Send + Sync + 'static,
+{
+    fn reply(&self, session: &SessionInfo, request: &TurmsRequest) -> Option<Reply> {
+        self(session, request)
+    }
+}

@@ -1,0 +1,422 @@
+//! Live sessions: what the gateway knows about each, and the registry that routes pushes and
+//! closes to the connection holding a session.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use rand::Rng;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::proto::{DeviceType, UserStatus};
+use crate::status::{ResponseStatusCode, SessionCloseStatus};
+
+/// Which transport a connection arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportKind {
+    /// Varint32-framed TCP.
+    Tcp,
+    /// WebSocket, one binary message per frame.
+    WebSocket,
+}
+
+impl TransportKind {
+    /// `"tcp"` or `"ws"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Tcp => "tcp",
+            TransportKind::WebSocket => "ws",
+        }
+    }
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A logged-in session, as [`GatewayHandle::sessions`](super::GatewayHandle::sessions) lists
+/// it and as a [`Script`](super::Script) sees the requester.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionInfo {
+    /// The session id: a random positive int32, sent to the client as a decimal string.
+    pub session_id: i32,
+    /// The user logged in.
+    pub user_id: i64,
+    /// The device type (an unknown number reads as `UNKNOWN`).
+    pub device_type: DeviceType,
+    /// The online status the client asked for, if any.
+    pub user_status: Option<UserStatus>,
+    /// The connection carrying the session (as numbered in [`GatewayEvent`](super::GatewayEvent)s).
+    pub connection_id: u64,
+    /// The transport the connection uses.
+    pub transport: TransportKind,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
+/// Which sessions a push or a close is meant for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionTarget {
+    /// Every session of the user, on every device.
+    User(i64),
+    /// The user's session on one device type.
+    UserDevice(i64, DeviceType),
+    /// One session, by id.
+    Session(i32),
+    /// Every live session.
+    All,
+}
+
+impl SessionTarget {
+    fn matches(&self, info: &SessionInfo) -> bool {
+        match *self {
+            SessionTarget::User(user) => info.user_id == user,
+            SessionTarget::UserDevice(user, device) => {
+                info.user_id == user && info.device_type == device
+            }
+            SessionTarget::Session(id) => info.session_id == id,
+            SessionTarget::All => true,
+        }
+    }
+}
+
+/// Why a session ends: the `close_status` of the close notification, and its optional `code`
+/// and `reason`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseReason {
+    /// The close status (`close_status`, field 11).
+    pub status: SessionCloseStatus,
+    /// The business code (`code`, field 5), if any.
+    pub code: Option<ResponseStatusCode>,
+    /// The reason text (`reason`, field 6), if any.
+    pub reason: Option<String>,
+}
+
+impl CloseReason {
+    /// A close with a status alone, as the gateway sends for timeouts, logout and kicks.
+    pub fn new(status: SessionCloseStatus) -> Self {
+        CloseReason {
+            status,
+            code: None,
+            reason: None,
+        }
+    }
+
+    /// The same close with a business code.
+    #[must_use]
+    pub fn with_code(mut self, code: ResponseStatusCode) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// The same close with a reason text.
+    #[must_use]
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
+impl From<SessionCloseStatus> for CloseReason {
+    fn from(status: SessionCloseStatus) -> Self {
+        CloseReason::new(status)
+    }
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.status)?;
+        if let Some(code) = self.code {
+            write!(f, ", code {code}")?;
+        }
+        if let Some(reason) = &self.reason {
+            write!(f, ", reason {reason:?}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What happens when a user logs in on a device type where they already have a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LoginConflictPolicy {
+    /// The real gateway's default (one device of each type online, disconnect the logged-in
+    /// one): the earlier session is closed with `DISCONNECTED_BY_CLIENT` (500), which is what
+    /// the real code sends, although 501 would describe it better.
+    #[default]
+    CloseExisting,
+    /// The new login is refused with `SESSION_SIMULTANEOUS_CONFLICTS_DECLINE` (2100).
+    DeclineNew,
+    /// Both sessions stay.
+    AllowBoth,
+}
+
+/// A message for the task that owns a connection.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Write this notification as it is.
+    Push(Bytes),
+    /// Close the session.
+    Close(CloseReason),
+}
+
+struct Entry {
+    info: SessionInfo,
+    commands: UnboundedSender<Command>,
+}
+
+/// Every live session, by id.
+#[derive(Default)]
+pub(crate) struct Registry {
+    sessions: HashMap<i32, Entry>,
+}
+
+/// The outcome of [`Registry::register`].
+pub(crate) enum Registration {
+    /// The session is live; these earlier sessions were dropped from the registry and must be
+    /// told to close.
+    Registered {
+        info: SessionInfo,
+        displaced: Vec<UnboundedSender<Command>>,
+    },
+    /// The policy refused the login.
+    Declined,
+}
+
+/// The details of a session about to be registered; the registry picks its id.
+pub(crate) struct NewSession {
+    pub user_id: i64,
+    pub device_type: DeviceType,
+    pub user_status: Option<UserStatus>,
+    pub connection_id: u64,
+    pub transport: TransportKind,
+    pub peer: SocketAddr,
+}
+
+impl Registry {
+    /// Registers a session under a fresh random positive id, applying `policy` to sessions of
+    /// the same user on the same device type.
+    pub fn register(
+        &mut self,
+        new: NewSession,
+        policy: LoginConflictPolicy,
+        commands: UnboundedSender<Command>,
+    ) -> Registration {
+        let same_device = SessionTarget::UserDevice(new.user_id, new.device_type);
+        let conflicting: Vec<i32> = self
+            .sessions
+            .values()
+            .filter(|e| same_device.matches(&e.info))
+            .map(|e| e.info.session_id)
+            .collect();
+        let displaced = match policy {
+            LoginConflictPolicy::DeclineNew if !conflicting.is_empty() => {
+                return Registration::Declined
+            }
+            LoginConflictPolicy::CloseExisting => conflicting
+                .into_iter()
+                .filter_map(|id| self.sessions.remove(&id))
+                .map(|e| e.commands)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let session_id = self.fresh_id();
+        let info = SessionInfo {
+            session_id,
+            user_id: new.user_id,
+            device_type: new.device_type,
+            user_status: new.user_status,
+            connection_id: new.connection_id,
+            transport: new.transport,
+            peer: new.peer,
+        };
+        self.sessions.insert(
+            session_id,
+            Entry {
+                info: info.clone(),
+                commands,
+            },
+        );
+        Registration::Registered { info, displaced }
+    }
+
+    /// A random positive int32 no live session uses (`RandomUtil.nextPositiveInt` upstream).
+    fn fresh_id(&self) -> i32 {
+        let mut rng = rand::rng();
+        loop {
+            let id = rng.random_range(1..=i32::MAX);
+            if !self.sessions.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// Drops a session; true if it was still registered.
+    pub fn remove(&mut self, session_id: i32) -> bool {
+        self.sessions.remove(&session_id).is_some()
+    }
+
+    /// A snapshot of every live session, ordered by user, then device type, then id.
+    pub fn list(&self) -> Vec<SessionInfo> {
+        let mut all: Vec<SessionInfo> = self.sessions.values().map(|e| e.info.clone()).collect();
+        all.sort_by_key(|s| (s.user_id, s.device_type as i32, s.session_id));
+        all
+    }
+
+    /// Queues `body` on every session `target` names; returns how many.
+    pub fn push(&self, target: SessionTarget, body: &Bytes) -> usize {
+        self.sessions
+            .values()
+            .filter(|e| target.matches(&e.info))
+            .filter(|e| e.commands.send(Command::Push(body.clone())).is_ok())
+            .count()
+    }
+
+    /// Queues `body` on every session of each user in `users` (each user at most once).
+    pub fn push_to_users(&self, users: &[i64], body: &Bytes) -> usize {
+        self.sessions
+            .values()
+            .filter(|e| users.contains(&e.info.user_id))
+            .filter(|e| e.commands.send(Command::Push(body.clone())).is_ok())
+            .count()
+    }
+
+    /// Drops every session `target` names from the registry and tells each to close with
+    /// `reason`; returns how many.
+    pub fn close(&mut self, target: SessionTarget, reason: &CloseReason) -> usize {
+        let ids: Vec<i32> = self
+            .sessions
+            .values()
+            .filter(|e| target.matches(&e.info))
+            .map(|e| e.info.session_id)
+            .collect();
+        ids.into_iter()
+            .filter_map(|id| self.sessions.remove(&id))
+            .filter(|e| e.commands.send(Command::Close(reason.clone())).is_ok())
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+    use tokio::sync::mpsc::unbounded_channel;
+
+    fn new_session(user_id: i64, device_type: DeviceType, connection_id: u64) -> NewSession {
+        NewSession {
+            user_id,
+            device_type,
+            user_status: None,
+            connection_id,
+            transport: TransportKind::Tcp,
+            peer: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9),
+        }
+    }
+
+    fn registered(registration: Registration) -> (SessionInfo, Vec<UnboundedSender<Command>>) {
+        match registration {
+            Registration::Registered { info, displaced } => (info, displaced),
+            Registration::Declined => panic!("declined"),
+        }
+    }
+
+    #[test]
+    fn policies_on_a_second_login_of_the_same_device_type() {
+        let mut registry = Registry::default();
+        let (tx1, mut rx1) = unbounded_channel();
+        let (first, displaced) = registered(registry.register(
+            new_session(1, DeviceType::Desktop, 1),
+            LoginConflictPolicy::CloseExisting,
+            tx1,
+        ));
+        assert!(first.session_id > 0);
+        assert!(displaced.is_empty());
+
+        // Another device type does not conflict.
+        let (tx2, _rx2) = unbounded_channel();
+        let (_, displaced) = registered(registry.register(
+            new_session(1, DeviceType::Android, 2),
+            LoginConflictPolicy::CloseExisting,
+            tx2,
+        ));
+        assert!(displaced.is_empty());
+
+        let (tx3, _rx3) = unbounded_channel();
+        assert!(matches!(
+            registry.register(
+                new_session(1, DeviceType::Desktop, 3),
+                LoginConflictPolicy::DeclineNew,
+                tx3.clone()
+            ),
+            Registration::Declined
+        ));
+        assert_eq!(registry.list().len(), 2);
+
+        let (third, displaced) = registered(registry.register(
+            new_session(1, DeviceType::Desktop, 3),
+            LoginConflictPolicy::CloseExisting,
+            tx3,
+        ));
+        assert_eq!(displaced.len(), 1);
+        displaced[0]
+            .send(Command::Close(
+                SessionCloseStatus::DISCONNECTED_BY_CLIENT.into(),
+            ))
+            .unwrap();
+        assert!(matches!(rx1.try_recv(), Ok(Command::Close(_))));
+        let live: Vec<i32> = registry.list().iter().map(|s| s.session_id).collect();
+        assert!(live.contains(&third.session_id));
+        assert!(!live.contains(&first.session_id));
+        assert!(!registry.remove(first.session_id));
+        assert!(registry.remove(third.session_id));
+    }
+
+    #[test]
+    fn targets_pick_the_right_sessions() {
+        let mut registry = Registry::default();
+        let mut receivers = Vec::new();
+        for (user, device) in [
+            (1, DeviceType::Desktop),
+            (1, DeviceType::Ios),
+            (2, DeviceType::Desktop),
+        ] {
+            let (tx, rx) = unbounded_channel();
+            registered(registry.register(
+                new_session(user, device, 0),
+                LoginConflictPolicy::AllowBoth,
+                tx,
+            ));
+            receivers.push(rx);
+        }
+        let body = Bytes::from_static(b"x");
+        assert_eq!(registry.push(SessionTarget::User(1), &body), 2);
+        assert_eq!(
+            registry.push(SessionTarget::UserDevice(1, DeviceType::Ios), &body),
+            1
+        );
+        assert_eq!(registry.push(SessionTarget::User(3), &body), 0);
+        assert_eq!(registry.push(SessionTarget::All, &body), 3);
+        assert_eq!(registry.push_to_users(&[2, 3], &body), 1);
+        let id = registry.list()[2].session_id;
+        assert_eq!(registry.list()[2].user_id, 2);
+        assert_eq!(
+            registry.close(
+                SessionTarget::Session(id),
+                &SessionCloseStatus::DISCONNECTED_BY_ADMIN.into()
+            ),
+            1
+        );
+        assert_eq!(registry.list().len(), 2);
+        let pushed: usize = receivers
+            .iter_mut()
+            .map(|rx| std::iter::from_fn(|| rx.try_recv().ok()).count())
+            .sum();
+        // 2 + 1 + 3 + 1 pushes, and one close.
+        assert_eq!(pushed, 8);
+    }
+}

@@ -1,0 +1,413 @@
+//! Frames made readable: one record per frame, as a JSON object or a line of text.
+//!
+//! This is what `turms-wire decode` and `turms-wire tap` print. A [`FrameRecord`] holds what
+//! classification says about a frame (its class, request id, code, close status, kind) and the
+//! whole message in the canonical proto3 JSON mapping ([`crate::json`]), or the error that
+//! spoiled the frame, at the layer where it happened ([`ErrorLayer`]).
+//!
+//! [`FrameReader`] drives the framing [`Decoder`](tokio_util::codec::Decoder) over any
+//! [`std::io::Read`], one read at a time, so a record is ready as soon as its frame has arrived
+//! and memory stays bounded by the largest frame, whatever the input size.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use turms_wire::inspect::{inspect_notification, ErrorLayer};
+//!
+//! // request_id 1, code 1000
+//! let record = inspect_notification(0, Bytes::from_static(&[0x20, 0x01, 0x28, 0xe8, 0x07]));
+//! let json = serde_json::to_value(&record).unwrap();
+//! assert_eq!(json["class"], "response");
+//! assert_eq!(json["request_id"], 1);
+//! assert_eq!(json["code_name"], "OK");
+//! assert_eq!(json["message"]["request_id"], "1");
+//!
+//! let bad = inspect_notification(1, Bytes::from_static(&[0x0e]));
+//! assert_eq!(bad.error().unwrap().layer, ErrorLayer::Message);
+//! ```
+
+mod input;
+mod reader;
+mod text;
+
+use std::io::{self, Write};
+
+use bytes::Bytes;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use serde_json::Value;
+
+pub use input::{InputEncoding, InputError, TextDecoder};
+pub use reader::{Boundaries, FrameReader, ReaderOptions};
+
+use crate::codec::{FramingError, DEFAULT_MAX_NOTIFICATION_FRAME, DEFAULT_MAX_REQUEST_FRAME};
+use crate::frame::{ClassifyError, ClientFrame, DataKind, Frame, FrameClass, RequestKind};
+use crate::json::{self, JsonError};
+use crate::status::{ResponseStatusCode, SessionCloseStatus};
+
+/// Which message the frames of a stream hold: what the gateway sends, or what clients send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MessageType {
+    /// `TurmsNotification`: gateway to client.
+    Notification,
+    /// `TurmsRequest`: client to gateway.
+    Request,
+}
+
+impl MessageType {
+    /// The largest frame the receiving end accepts by default: 8 MiB for notifications (the
+    /// official clients' read buffer), 16 KiB for requests (the gateway's limit).
+    pub const fn default_max_frame(self) -> usize {
+        match self {
+            MessageType::Notification => DEFAULT_MAX_NOTIFICATION_FRAME,
+            MessageType::Request => DEFAULT_MAX_REQUEST_FRAME,
+        }
+    }
+}
+
+/// Where a frame went wrong; the layers differ in what follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorLayer {
+    /// The text encoding of the input (hex or base64) is broken. Nothing after it can be read.
+    Input,
+    /// A length prefix (or a WebSocket frame header) is wrong or cut off. No later frame
+    /// boundary can be trusted, so the stream ends here.
+    Framing,
+    /// The frame is intact but its body is not a valid message. Only this frame is lost.
+    Message,
+}
+
+impl ErrorLayer {
+    /// The name printed in the `layer` key.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorLayer::Input => "input",
+            ErrorLayer::Framing => "framing",
+            ErrorLayer::Message => "message",
+        }
+    }
+}
+
+/// Why a frame could not be shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameError {
+    /// Where it went wrong.
+    pub layer: ErrorLayer,
+    /// A stable snake_case identifier of the error variant (e.g. `frame_too_large`,
+    /// `truncated_varint`, `invalid_payload`).
+    pub kind: &'static str,
+    /// The error's text.
+    pub detail: String,
+}
+
+impl FrameError {
+    /// A framing error (the stream ends).
+    pub fn framing(error: &FramingError) -> FrameError {
+        FrameError {
+            layer: ErrorLayer::Framing,
+            kind: error.kind_name(),
+            detail: error.to_string(),
+        }
+    }
+
+    /// A broken hex or base64 input (the stream ends).
+    pub fn input(error: &InputError) -> FrameError {
+        FrameError {
+            layer: ErrorLayer::Input,
+            kind: error.kind_name(),
+            detail: error.to_string(),
+        }
+    }
+
+    /// An envelope that does not classify (only this frame is lost).
+    pub fn malformed(error: &ClassifyError) -> FrameError {
+        FrameError {
+            layer: ErrorLayer::Message,
+            kind: error.kind().as_str(),
+            detail: error.to_string(),
+        }
+    }
+
+    /// A frame whose envelope classifies but whose full decode fails: an error inside `data`,
+    /// `relayed_request`, `custom_attributes` or a request body (kind `invalid_payload`).
+    fn undecodable(error: JsonError) -> FrameError {
+        let (kind, detail) = match error {
+            JsonError::Decode { source, .. } => ("invalid_payload", source.to_string()),
+            other => ("json_mapping", other.to_string()),
+        };
+        FrameError {
+            layer: ErrorLayer::Message,
+            kind,
+            detail,
+        }
+    }
+}
+
+impl Serialize for FrameError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("layer", self.layer.as_str())?;
+        map.serialize_entry("kind", self.kind)?;
+        map.serialize_entry("detail", &self.detail)?;
+        map.end()
+    }
+}
+
+/// What a `TurmsNotification` frame holds, from its envelope, plus the whole message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotificationSummary {
+    /// The class, in the order of `turms-protocol.md` §11.10.
+    pub class: FrameClass,
+    /// `request_id`, when present (`-100` for a heartbeat failure).
+    pub request_id: Option<i64>,
+    /// `requester_id`, when present.
+    pub requester_id: Option<i64>,
+    /// `code`, when present.
+    pub code: Option<ResponseStatusCode>,
+    /// `close_status`, when present.
+    pub close_status: Option<SessionCloseStatus>,
+    /// `reason`, when present.
+    pub reason: Option<String>,
+    /// The kind of the relayed request of a push.
+    pub relayed_kind: Option<RequestKind>,
+    /// The kind of `data`.
+    pub data_kind: Option<DataKind>,
+    /// The frame's length in bytes (without its length prefix).
+    pub size: usize,
+    /// The message in proto3 JSON; `None` for a heartbeat ack.
+    pub message: Option<Value>,
+}
+
+/// What a `TurmsRequest` frame holds, from its envelope, plus the whole message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestSummary {
+    /// `request_id`, when present.
+    pub request_id: Option<i64>,
+    /// Which request it is; `None` for a heartbeat or a request without a kind.
+    pub kind: Option<RequestKind>,
+    /// Why the real gateway would refuse it (`turms-protocol.md` §5.4), if it would; always
+    /// `None` for a heartbeat.
+    pub gateway_rejection: Option<String>,
+    /// The frame's length in bytes (without its length prefix); 0 for a heartbeat.
+    pub size: usize,
+    /// The message in proto3 JSON; `None` for a heartbeat.
+    pub message: Option<Value>,
+}
+
+impl RequestSummary {
+    /// An empty frame: the client's heartbeat.
+    pub fn is_heartbeat(&self) -> bool {
+        self.size == 0
+    }
+
+    /// `heartbeat` or `request`.
+    pub fn class_name(&self) -> &'static str {
+        if self.is_heartbeat() {
+            "heartbeat"
+        } else {
+            "request"
+        }
+    }
+}
+
+/// What one frame turned out to be.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// A notification (or heartbeat ack).
+    Notification(NotificationSummary),
+    /// A request (or heartbeat).
+    Request(RequestSummary),
+    /// The frame could not be shown.
+    Error(FrameError),
+}
+
+/// One frame of a stream, numbered from 0; an error uses up a number too.
+///
+/// Serializes (with serde) to the JSON object `turms-wire decode --json` prints: for
+/// notifications `index`, `class`, `request_id`, `requester_id`, `code`, `code_name`,
+/// `code_category`, `close_status`, `close_status_name`, `reason`, `relayed_kind`, `data_kind`,
+/// `size`, `message`; for requests `index`, `class`, `request_id`, `kind`, `gateway_rejection`,
+/// `size`, `message`; for errors `index` and `error` (`layer`, `kind`, `detail`). Absent values
+/// are `null`; request ids are JSON numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameRecord {
+    /// The frame's position in its stream (or connection direction), from 0.
+    pub index: u64,
+    /// What it held.
+    pub outcome: Outcome,
+}
+
+impl FrameRecord {
+    /// A record for an error at `index`.
+    pub fn failed(index: u64, error: FrameError) -> FrameRecord {
+        FrameRecord {
+            index,
+            outcome: Outcome::Error(error),
+        }
+    }
+
+    /// The error, if the frame could not be shown.
+    pub fn error(&self) -> Option<&FrameError> {
+        match &self.outcome {
+            Outcome::Error(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether the frame could not be shown.
+    pub fn is_error(&self) -> bool {
+        matches!(self.outcome, Outcome::Error(_))
+    }
+
+    /// Writes the record as one line of JSON.
+    pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
+        serde_json::to_writer(&mut *out, self)?;
+        out.write_all(b"\n")
+    }
+
+    /// Writes the record as one readable line (its [`Display`](std::fmt::Display) form): index,
+    /// class, code name and category, close status name, request id, kind, and a compact view
+    /// of the rest of the message.
+    pub fn write_text(&self, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "{self}")
+    }
+}
+
+/// Classifies and fully decodes a `TurmsNotification` frame (an empty one is a heartbeat ack).
+pub fn inspect_notification(index: u64, body: Bytes) -> FrameRecord {
+    let outcome = match notification_summary(body) {
+        Ok(summary) => Outcome::Notification(summary),
+        Err(error) => Outcome::Error(error),
+    };
+    FrameRecord { index, outcome }
+}
+
+/// Classifies and fully decodes a `TurmsRequest` frame (an empty one is a heartbeat).
+pub fn inspect_request(index: u64, body: Bytes) -> FrameRecord {
+    let outcome = match request_summary(body) {
+        Ok(summary) => Outcome::Request(summary),
+        Err(error) => Outcome::Error(error),
+    };
+    FrameRecord { index, outcome }
+}
+
+/// [`inspect_notification`] or [`inspect_request`], as `message_type` says.
+pub fn inspect_frame(message_type: MessageType, index: u64, body: Bytes) -> FrameRecord {
+    match message_type {
+        MessageType::Notification => inspect_notification(index, body),
+        MessageType::Request => inspect_request(index, body),
+    }
+}
+
+fn notification_summary(body: Bytes) -> Result<NotificationSummary, FrameError> {
+    let size = body.len();
+    let frame = Frame::classify(body).map_err(|e| FrameError::malformed(&e))?;
+    let class = frame.class();
+    let Some(envelope) = frame.envelope() else {
+        return Ok(NotificationSummary {
+            class,
+            request_id: None,
+            requester_id: None,
+            code: None,
+            close_status: None,
+            reason: None,
+            relayed_kind: None,
+            data_kind: None,
+            size,
+            message: None,
+        });
+    };
+    let reason = match envelope.reason() {
+        None => None,
+        Some(Ok(reason)) => Some(reason.to_owned()),
+        Some(Err(error)) => {
+            return Err(FrameError {
+                layer: ErrorLayer::Message,
+                kind: "invalid_utf8",
+                detail: format!("reason (field 6) is not valid UTF-8: {error}"),
+            })
+        }
+    };
+    let message = json::notification_to_json(envelope.bytes()).map_err(FrameError::undecodable)?;
+    Ok(NotificationSummary {
+        class,
+        request_id: envelope.request_id(),
+        requester_id: envelope.requester_id(),
+        code: envelope.code(),
+        close_status: envelope.close_status(),
+        reason,
+        relayed_kind: envelope.relayed_kind(),
+        data_kind: envelope.data_kind(),
+        size,
+        message: Some(message),
+    })
+}
+
+fn request_summary(body: Bytes) -> Result<RequestSummary, FrameError> {
+    let size = body.len();
+    let frame = ClientFrame::classify(body).map_err(|e| FrameError::malformed(&e))?;
+    let ClientFrame::Request(request) = frame else {
+        return Ok(RequestSummary {
+            request_id: None,
+            kind: None,
+            gateway_rejection: None,
+            size,
+            message: None,
+        });
+    };
+    let message = json::request_to_json(request.bytes()).map_err(FrameError::undecodable)?;
+    Ok(RequestSummary {
+        request_id: request.request_id(),
+        kind: request.kind(),
+        gateway_rejection: request.gateway_accepts().err().map(|e| e.to_string()),
+        size,
+        message: Some(message),
+    })
+}
+
+impl Serialize for FrameRecord {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("index", &self.index)?;
+        match &self.outcome {
+            Outcome::Notification(n) => {
+                map.serialize_entry("class", n.class.as_str())?;
+                map.serialize_entry("request_id", &n.request_id)?;
+                map.serialize_entry("requester_id", &n.requester_id)?;
+                map.serialize_entry("code", &n.code.map(ResponseStatusCode::as_i32))?;
+                map.serialize_entry("code_name", &n.code.and_then(ResponseStatusCode::name))?;
+                map.serialize_entry(
+                    "code_category",
+                    &n.code
+                        .and_then(ResponseStatusCode::category)
+                        .map(|c| c.en()),
+                )?;
+                map.serialize_entry(
+                    "close_status",
+                    &n.close_status.map(SessionCloseStatus::as_i32),
+                )?;
+                map.serialize_entry(
+                    "close_status_name",
+                    &n.close_status.and_then(SessionCloseStatus::name),
+                )?;
+                map.serialize_entry("reason", &n.reason)?;
+                map.serialize_entry("relayed_kind", &n.relayed_kind.and_then(RequestKind::name))?;
+                map.serialize_entry("data_kind", &n.data_kind.and_then(DataKind::name))?;
+                map.serialize_entry("size", &n.size)?;
+                map.serialize_entry("message", &n.message)?;
+            }
+            Outcome::Request(r) => {
+                map.serialize_entry("class", r.class_name())?;
+                map.serialize_entry("request_id", &r.request_id)?;
+                map.serialize_entry("kind", &r.kind.and_then(RequestKind::name))?;
+                map.serialize_entry("gateway_rejection", &r.gateway_rejection)?;
+                map.serialize_entry("size", &r.size)?;
+                map.serialize_entry("message", &r.message)?;
+            }
+            Outcome::Error(error) => map.serialize_entry("error", error)?,
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests;

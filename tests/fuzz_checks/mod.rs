@@ -1,0 +1,525 @@
+//! The checks behind the fuzz targets, shared by `fuzz/fuzz_targets/*.rs` (cargo-fuzz) and
+//! `tests/fuzz_corpus.rs` (which replays the saved corpora on stable). Every check takes
+//! arbitrary bytes, returns normally when the code under test behaves, and panics otherwise.
+//!
+//! Each includer uses only some of the checks.
+#![allow(dead_code)]
+
+use std::fmt::Debug;
+use std::sync::OnceLock;
+
+use bytes::{Bytes, BytesMut};
+use prost::Message;
+use prost_reflect::{DescriptorPool, DynamicMessage};
+use tokio_util::codec::{Decoder, Encoder};
+use turms_wire::codec::{Framing, FramingError, Limits};
+use turms_wire::frame::{ClientFrame, DataKind, Frame, FrameClass, RequestKind};
+use turms_wire::proto::turms_notification::data;
+use turms_wire::proto::{self, TurmsNotification, TurmsRequest};
+
+#[path = "../support/dynamic_eq.rs"]
+mod dynamic_eq;
+
+fn pool() -> &'static DescriptorPool {
+    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        DescriptorPool::decode(proto::FILE_DESCRIPTOR_SET)
+            .expect("the built-in descriptor set decodes")
+    })
+}
+
+/// Full decode of both envelope types: whatever prost accepts, it re-encodes to bytes that
+/// decode to the same message.
+pub fn full_decode(data: &[u8]) {
+    round_trip::<TurmsNotification>(data, "im.turms.proto.TurmsNotification");
+    round_trip::<TurmsRequest>(data, "im.turms.proto.TurmsRequest");
+}
+
+fn round_trip<T>(data: &[u8], full_name: &str)
+where
+    T: Message + Default + PartialEq + Debug,
+{
+    let Ok(message) = T::decode(data) else {
+        return;
+    };
+    let wire = message.encode_to_vec();
+    assert_eq!(
+        wire.len(),
+        message.encoded_len(),
+        "{full_name}: encoded_len is off"
+    );
+    let again = match T::decode(wire.as_slice()) {
+        Ok(again) => again,
+        Err(e) => panic!("{full_name}: prost rejects its own encoding ({e}) of {message:?}"),
+    };
+    assert_same(&again, &message, full_name, "decode(encode(m)) != m");
+}
+
+/// Asserts `left` and `right` are the same message. Derived `PartialEq` says NaN != NaN, so
+/// when it says "different", the reflected views decide.
+#[track_caller]
+fn assert_same<T: Message + PartialEq + Debug>(left: &T, right: &T, full_name: &str, what: &str) {
+    if left == right {
+        return;
+    }
+    let desc = pool()
+        .get_message_by_name(full_name)
+        .unwrap_or_else(|| panic!("{full_name} is not in the descriptor set"));
+    let view = |message: &T| {
+        DynamicMessage::decode(desc.clone(), message.encode_to_vec().as_slice())
+            .unwrap_or_else(|e| panic!("{full_name}: prost-reflect rejects prost's bytes: {e}"))
+    };
+    if let Some(difference) = dynamic_eq::first_difference(&view(left), &view(right)) {
+        panic!("{what}: {full_name}{difference}\n left: {left:?}\nright: {right:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification
+
+/// `Frame::classify` and `ClientFrame::classify` on the same bytes: never a panic, from
+/// classification or from any accessor of what it returns; a frame that fully decodes always
+/// classifies; and then every envelope field and the class agree with the full decode.
+pub fn classify(data: &[u8]) {
+    let frame = Bytes::copy_from_slice(data);
+    classify_notification(&frame);
+    classify_request(&frame);
+}
+
+fn classify_notification(bytes: &Bytes) {
+    let decoded = TurmsNotification::decode(bytes.clone());
+    let frame = match Frame::classify(bytes.clone()) {
+        Ok(frame) => frame,
+        Err(error) => {
+            let _ = (
+                error.to_string(),
+                error.kind(),
+                error.offset(),
+                error.scope(),
+            );
+            assert!(
+                decoded.is_err(),
+                "Frame::classify refuses ({error}) a notification that decodes: {decoded:?}"
+            );
+            return;
+        }
+    };
+    assert_eq!(frame.bytes(), bytes, "the frame does not keep its bytes");
+    exercise_frame(&frame);
+    let Ok(n) = decoded else {
+        return;
+    };
+    assert_eq!(
+        frame.class(),
+        expected_class(&n, bytes.is_empty()),
+        "class of {n:?}"
+    );
+    let Some(e) = frame.envelope() else {
+        assert_eq!(n, TurmsNotification::default());
+        return;
+    };
+    assert_eq!(e.timestamp(), n.timestamp, "timestamp");
+    assert_eq!(e.request_id(), n.request_id, "request_id");
+    assert_eq!(e.code().map(|c| c.as_i32()), n.code, "code");
+    assert_eq!(e.requester_id(), n.requester_id, "requester_id");
+    assert_eq!(
+        e.close_status().map(|s| s.as_i32()),
+        n.close_status,
+        "close_status"
+    );
+    assert_eq!(
+        e.reason().map(|r| r.expect("a decoded reason is UTF-8")),
+        n.reason.as_deref(),
+        "reason"
+    );
+    assert_eq!(
+        e.custom_attributes_count(),
+        n.custom_attributes.len(),
+        "custom_attributes"
+    );
+    assert_eq!(e.data().is_some(), n.data.is_some(), "data presence");
+    assert_eq!(
+        e.relayed_request().is_some(),
+        n.relayed_request.is_some(),
+        "relayed_request presence"
+    );
+    let data_kind = n.data.as_ref().and_then(|d| d.kind.as_ref());
+    assert_eq!(e.data_kind(), data_kind.map(DataKind::of), "data_kind");
+    match (
+        e.decode_data()
+            .expect("data decodes in a frame that decodes"),
+        &n.data,
+    ) {
+        (Some(classified), Some(decoded)) => assert_same(
+            &classified,
+            decoded,
+            "im.turms.proto.TurmsNotification.Data",
+            "decode_data",
+        ),
+        (None, None) => {}
+        (classified, decoded) => panic!("data: classified {classified:?}, decoded {decoded:?}"),
+    }
+    if let Some(data::Kind::UserSession(session)) = data_kind {
+        assert_eq!(
+            e.session_id().unwrap_or(""),
+            session.session_id,
+            "session_id"
+        );
+        assert_eq!(e.server_id().unwrap_or(""), session.server_id, "server_id");
+    } else {
+        assert_eq!((e.session_id(), e.server_id()), (None, None), "session ids");
+    }
+    let relayed = n.relayed_request.as_ref();
+    assert_eq!(
+        e.relayed_kind(),
+        relayed.and_then(|r| r.kind.as_ref()).map(RequestKind::of),
+        "relayed_kind"
+    );
+    assert_eq!(
+        e.relayed_request_id(),
+        relayed.and_then(|r| r.request_id),
+        "relayed_request_id"
+    );
+    match (
+        e.decode_relayed()
+            .expect("relayed_request decodes in a frame that decodes"),
+        relayed,
+    ) {
+        (Some(classified), Some(decoded)) => assert_same(
+            &classified,
+            decoded,
+            "im.turms.proto.TurmsRequest",
+            "decode_relayed",
+        ),
+        (None, None) => {}
+        (classified, decoded) => panic!("relayed: classified {classified:?}, decoded {decoded:?}"),
+    }
+    if let Frame::HeartbeatFailure(r) | Frame::Response(r) = &frame {
+        assert_eq!(Some(r.request_id()), n.request_id, "Response::request_id");
+    }
+}
+
+/// The class §11.10 of `turms-protocol.md` gives a decoded notification.
+fn expected_class(n: &TurmsNotification, empty: bool) -> FrameClass {
+    if empty {
+        FrameClass::Heartbeat
+    } else if n.request_id == Some(-100) {
+        FrameClass::HeartbeatFailure
+    } else if n.close_status.is_some() {
+        FrameClass::Close
+    } else if n.relayed_request.is_some() {
+        FrameClass::Push
+    } else if n.request_id.is_some() {
+        FrameClass::Response
+    } else if matches!(
+        n.data.as_ref().and_then(|d| d.kind.as_ref()),
+        Some(data::Kind::UserSession(_))
+    ) {
+        FrameClass::SessionInfo
+    } else {
+        FrameClass::Notification
+    }
+}
+
+/// Calls every accessor of a classified frame: payloads that classification left unchecked
+/// (UTF-8 of `reason`, `data`, `relayed_request`) may be broken, and reading them must say so
+/// without panicking.
+fn exercise_frame(frame: &Frame) {
+    let _ = (format!("{frame:?}"), frame.class().as_str(), frame.decode());
+    if let Some(e) = frame.envelope() {
+        let _ = (
+            e.timestamp(),
+            e.request_id(),
+            e.code(),
+            e.reason(),
+            e.reason_bytes(),
+        );
+        let _ = (e.data(), e.data_kind().map(|k| k.name()), e.decode_data());
+        let _ = (
+            e.requester_id(),
+            e.close_status(),
+            e.custom_attributes_count(),
+        );
+        let _ = (e.relayed_request(), e.relayed_kind().map(|k| k.name()));
+        let _ = (
+            e.relayed_request_id(),
+            e.decode_relayed(),
+            e.session_id(),
+            e.server_id(),
+        );
+    }
+    match frame {
+        Frame::HeartbeatAck => assert!(frame.bytes().is_empty()),
+        Frame::HeartbeatFailure(r) | Frame::Response(r) => {
+            let _ = (
+                r.request_id(),
+                r.code(),
+                r.is_success(),
+                r.reason(),
+                r.data(),
+            );
+            let _ = (r.data_kind(), r.decode_data(), r.timestamp(), r.decode());
+        }
+        Frame::Closed(c) => {
+            let _ = (c.status().name(), c.code(), c.reason());
+        }
+        Frame::Push(p) => {
+            let _ = (p.requester_id(), p.relayed_kind(), p.relayed_request_id());
+            let _ = (p.relayed_request(), p.decode_relayed());
+        }
+        Frame::SessionInfo(s) => {
+            let _ = (s.session_id(), s.server_id());
+        }
+        Frame::Notification(v) => {
+            let _ = (v.data(), v.data_kind(), v.decode_data());
+        }
+    }
+    assert_eq!(
+        &frame.clone().into_bytes(),
+        frame.bytes(),
+        "into_bytes differs from bytes"
+    );
+}
+
+fn classify_request(bytes: &Bytes) {
+    let decoded = TurmsRequest::decode(bytes.clone());
+    let frame = match ClientFrame::classify(bytes.clone()) {
+        Ok(frame) => frame,
+        Err(error) => {
+            assert!(
+                decoded.is_err(),
+                "ClientFrame::classify refuses ({error}) a request that decodes: {decoded:?}"
+            );
+            return;
+        }
+    };
+    assert_eq!(frame.bytes(), bytes, "the frame does not keep its bytes");
+    let _ = (format!("{frame:?}"), frame.decode());
+    let ClientFrame::Request(request) = &frame else {
+        assert!(
+            bytes.is_empty(),
+            "a non-empty frame classified as a heartbeat"
+        );
+        return;
+    };
+    assert!(!bytes.is_empty(), "an empty frame classified as a request");
+    let _ = (
+        request.body(),
+        request.decode_body(),
+        request.create_session_request(),
+    );
+    let _ = (request.gateway_accepts(), request.kind().map(|k| k.name()));
+    assert_eq!(
+        request.body().is_some(),
+        request.kind().is_some(),
+        "body without kind"
+    );
+    let Ok(r) = decoded else {
+        return;
+    };
+    assert_eq!(request.request_id(), r.request_id, "request_id");
+    assert_eq!(request.kind(), r.kind.as_ref().map(RequestKind::of), "kind");
+    assert_eq!(
+        request.custom_attributes_count(),
+        r.custom_attributes.len(),
+        "custom_attributes"
+    );
+    let body = TurmsRequest {
+        kind: request
+            .decode_body()
+            .expect("the body decodes in a request that decodes"),
+        ..TurmsRequest::default()
+    };
+    let expected = TurmsRequest {
+        kind: r.kind,
+        ..TurmsRequest::default()
+    };
+    assert_same(
+        &body,
+        &expected,
+        "im.turms.proto.TurmsRequest",
+        "decode_body",
+    );
+}
+
+/// How far ahead of the received bytes the framing decoder may reserve (its documented bound).
+const MAX_AHEAD: usize = 64 * 1024;
+
+/// The most buffer the decoder may hold after `received` bytes: what arrived plus what it may
+/// reserve ahead, doubled because `BytesMut` at most doubles its capacity when it grows. A
+/// decoder that reserved what a header claims (up to 2 GiB) would blow through this.
+fn capacity_bound(received: usize) -> usize {
+    2 * (received + MAX_AHEAD)
+}
+
+/// The TCP framing decoder on one input, whose first byte picks the limits and how many of the
+/// following bytes are read sizes; the rest is the stream. See [`framing_with`].
+pub fn framing(data: &[u8]) {
+    let Some((&plan, rest)) = data.split_first() else {
+        return;
+    };
+    let (limits, rest) = match plan >> 6 {
+        0 => (Limits::CLIENT, rest),
+        1 => (Limits::GATEWAY, rest),
+        _ => match rest.split_first() {
+            Some((&max, rest)) => (Limits::new(usize::from(max), usize::from(max)), rest),
+            None => return,
+        },
+    };
+    let size_count = usize::from(plan & 0x0f).min(rest.len());
+    let (sizes, stream) = rest.split_at(size_count);
+    framing_with(limits, sizes, stream);
+}
+
+/// The TCP framing decoder fed `stream` cut into reads (sizes from `sizes` in turn, 0 being a
+/// call to `decode` with no new bytes; one byte per read if `sizes` is empty) must yield exactly
+/// what it yields when the stream arrives in one read: the same frames, then the same end (clean,
+/// or the same error). Also: no frame exceeds the inbound limit, the buffer never grows with
+/// what a header merely claims, a failed decoder stays failed, and the frames re-encode to a
+/// stream that decodes to them again.
+pub fn framing_with(limits: Limits, sizes: &[u8], stream: &[u8]) {
+    let whole = decode_stream(limits, [stream].into_iter());
+    let cut = decode_stream(limits, Reads::new(stream, sizes));
+    assert_eq!(
+        cut, whole,
+        "cutting the stream into reads changed what it decodes to"
+    );
+
+    // The frames re-encode (minimal prefixes) to a stream that decodes to them, cleanly.
+    let max = limits.max_inbound_frame();
+    let mut encoder = Framing::new(Limits::new(max, max));
+    let mut encoded = BytesMut::new();
+    for frame in &whole.frames {
+        encoder
+            .encode(&frame[..], &mut encoded)
+            .expect("a frame within the inbound limit fits the same outbound limit");
+    }
+    let again = decode_stream(limits, [&encoded[..]].into_iter());
+    assert_eq!(
+        again.frames, whole.frames,
+        "re-encoded frames decode differently"
+    );
+    assert_eq!(again.end, None, "re-encoded frames end with an error");
+}
+
+/// The input cut into reads: sizes from `sizes` in turn (an empty `sizes` means one byte per
+/// read), until the input runs out. A size of 0 is an empty read, but never twice in a row, so
+/// the reads always reach the end.
+struct Reads<'a> {
+    rest: &'a [u8],
+    sizes: &'a [u8],
+    next: usize,
+    last_was_empty: bool,
+}
+
+impl<'a> Reads<'a> {
+    fn new(stream: &'a [u8], sizes: &'a [u8]) -> Self {
+        Reads {
+            rest: stream,
+            sizes,
+            next: 0,
+            last_was_empty: false,
+        }
+    }
+}
+
+impl<'a> Iterator for Reads<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let size = match self.sizes.get(self.next % self.sizes.len().max(1)) {
+            Some(&size) => usize::from(size),
+            None => 1,
+        };
+        self.next += 1;
+        let size = if self.last_was_empty {
+            size.max(1)
+        } else {
+            size
+        };
+        self.last_was_empty = size == 0;
+        let (read, rest) = self.rest.split_at(size.min(self.rest.len()));
+        self.rest = rest;
+        Some(read)
+    }
+}
+
+/// What a stream decodes to: its frames, then `None` for a clean end or the error that ended it.
+#[derive(Debug, PartialEq)]
+struct Decoded {
+    frames: Vec<Bytes>,
+    end: Option<String>,
+}
+
+fn decode_stream<'a>(limits: Limits, reads: impl Iterator<Item = &'a [u8]>) -> Decoded {
+    let mut framing = Framing::new(limits);
+    let mut buf = BytesMut::new();
+    let mut frames = Vec::new();
+    let mut received = 0;
+    for read in reads {
+        buf.extend_from_slice(read);
+        received += read.len();
+        loop {
+            let result = framing.decode(&mut buf);
+            assert!(
+                buf.capacity() <= capacity_bound(received),
+                "buffer capacity {} after receiving {received} bytes",
+                buf.capacity()
+            );
+            match result {
+                Ok(Some(frame)) => frames.push(checked_frame(frame, limits)),
+                Ok(None) => break,
+                Err(error) => return failed(framing, buf, frames, error),
+            }
+        }
+    }
+    loop {
+        match framing.decode_eof(&mut buf) {
+            Ok(Some(frame)) => frames.push(checked_frame(frame, limits)),
+            Ok(None) => return Decoded { frames, end: None },
+            Err(error) => return failed(framing, buf, frames, error),
+        }
+    }
+}
+
+fn checked_frame(frame: Bytes, limits: Limits) -> Bytes {
+    assert!(
+        frame.len() <= limits.max_inbound_frame(),
+        "a {}-byte frame passed the inbound limit of {}",
+        frame.len(),
+        limits.max_inbound_frame()
+    );
+    frame
+}
+
+fn failed(
+    mut framing: Framing,
+    mut buf: BytesMut,
+    frames: Vec<Bytes>,
+    error: FramingError,
+) -> Decoded {
+    assert!(
+        error.is_inbound_violation(),
+        "not an inbound error: {error:?}"
+    );
+    assert!(
+        framing.has_failed(),
+        "the decoder carries on after {error:?}"
+    );
+    let end = format!("{error:?}");
+    match framing.decode(&mut buf) {
+        Err(again) => assert_eq!(
+            format!("{again:?}"),
+            end,
+            "a failed decoder changed its error"
+        ),
+        Ok(frame) => panic!("a failed decoder yielded {frame:?} after {end}"),
+    }
+    Decoded {
+        frames,
+        end: Some(end),
+    }
+}

@@ -1,0 +1,146 @@
+//! Replays the fuzz corpora (`fuzz/corpus/<target>/`), any crash artifacts (`fuzz/artifacts/`)
+//! and the conformance `bad/` inputs through the checks the fuzz targets run, so that CI
+//! exercises them on stable without cargo-fuzz. Every input goes through every check: an input
+//! found by one target is an interesting input for the others too.
+#![cfg(feature = "json")]
+
+mod fuzz_checks;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use turms_wire::codec::Limits;
+
+const FUZZ_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz");
+const CONFORMANCE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance");
+
+/// A fuzz target's check: returns on good behaviour, panics otherwise.
+type Check = fn(&[u8]);
+
+/// The checks, by fuzz target name.
+const CHECKS: &[(&str, Check)] = &[
+    ("full_decode", fuzz_checks::full_decode),
+    ("framing", fuzz_checks::framing),
+    ("classify", fuzz_checks::classify),
+];
+
+/// Files directly inside `dir`, sorted; none if `dir` does not exist.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|entry| entry.expect("readable directory entry").path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Files one level down: `dir/<target>/<file>`.
+fn files_in_subdirs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .map(|entry| entry.expect("readable directory entry").path())
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.iter().flat_map(|dir| files_in(dir)).collect()
+}
+
+/// Runs `check` on every file, collecting the files it panics on.
+fn failures(files: &[PathBuf], check: impl Fn(&[u8])) -> Vec<String> {
+    files
+        .iter()
+        .filter_map(|file| {
+            let data = std::fs::read(file).expect("readable input file");
+            catch_unwind(AssertUnwindSafe(|| check(&data)))
+                .is_err()
+                .then(|| file.display().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_fuzz_target_has_a_saved_corpus() {
+    let targets = files_in(&Path::new(FUZZ_DIR).join("fuzz_targets"));
+    assert!(
+        !targets.is_empty(),
+        "no fuzz targets found under {FUZZ_DIR}"
+    );
+    for target in targets {
+        let name = target.file_stem().expect("a file name").to_string_lossy();
+        assert!(
+            CHECKS.iter().any(|(check, _)| *check == name),
+            "fuzz target {name} has no check replayed here"
+        );
+        let corpus = files_in(&Path::new(FUZZ_DIR).join("corpus").join(&*name));
+        assert!(
+            !corpus.is_empty(),
+            "fuzz/corpus/{name}/ is empty or missing"
+        );
+    }
+}
+
+#[test]
+fn saved_corpora_and_artifacts_pass_every_check() {
+    let mut files = files_in_subdirs(&Path::new(FUZZ_DIR).join("corpus"));
+    files.extend(files_in_subdirs(&Path::new(FUZZ_DIR).join("artifacts")));
+    assert!(!files.is_empty(), "no saved fuzz inputs under {FUZZ_DIR}");
+    for (name, check) in CHECKS {
+        let failed = failures(&files, check);
+        assert!(failed.is_empty(), "{name} check fails on {failed:?}");
+    }
+}
+
+/// The `.bin` files of one conformance directory.
+fn conformance_frames(dir: &str) -> Vec<PathBuf> {
+    files_in(&Path::new(CONFORMANCE_DIR).join(dir))
+        .into_iter()
+        .filter(|file| file.extension().is_some_and(|ext| ext == "bin"))
+        .collect()
+}
+
+/// The good vectors are frames, not streams: they go through the decode and classification
+/// checks (the framing check sees the streams built from them in the codec's own tests).
+#[test]
+fn conformance_frames_pass_the_decode_and_classification_checks() {
+    let mut files = conformance_frames("notif");
+    files.extend(conformance_frames("req"));
+    assert_eq!(
+        files.len(),
+        516 + 387,
+        "expected every notif and req vector"
+    );
+    for check in [fuzz_checks::full_decode, fuzz_checks::classify] {
+        let failed = failures(&files, check);
+        assert!(failed.is_empty(), "check fails on {failed:?}");
+    }
+}
+
+#[test]
+fn conformance_bad_inputs_pass_every_check() {
+    let files = conformance_frames("bad");
+    assert_eq!(files.len(), 70, "expected the 70 bad inputs");
+
+    for check in [fuzz_checks::full_decode, fuzz_checks::classify] {
+        let failed = failures(&files, check);
+        assert!(failed.is_empty(), "check fails on {failed:?}");
+    }
+
+    // As framing input, each file is the stream itself (the fuzz target would read a plan
+    // from its first byte): whole against one byte per read and against uneven reads.
+    for limits in [Limits::CLIENT, Limits::GATEWAY] {
+        for sizes in [&[][..], &[3, 0, 200, 1]] {
+            let failed = failures(&files, |stream| {
+                fuzz_checks::framing_with(limits, sizes, stream)
+            });
+            assert!(
+                failed.is_empty(),
+                "framing check ({limits:?}, reads {sizes:?}) fails on {failed:?}"
+            );
+        }
+    }
+}
