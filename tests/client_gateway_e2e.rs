@@ -10,8 +10,7 @@ use turms_wire::client::{
 };
 use turms_wire::frame::RequestKind;
 use turms_wire::gateway::{
-    CloseReason, GatewayBuilder, GatewayHandle, Reply, ScriptedResponse, SessionInfo,
-    SessionTarget,
+    CloseReason, GatewayBuilder, GatewayHandle, Reply, ScriptedResponse, SessionInfo, SessionTarget,
 };
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::{DeviceType, QueryMessagesRequest, TurmsRequest, UserStatus};
