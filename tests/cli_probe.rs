@@ -444,3 +444,56 @@ async fn text_output_tells_the_same_story() {
     );
     gateway.shutdown().await;
 }
+
+#[tokio::test]
+async fn demo_tells_the_whole_story_and_exits_0() {
+    let child = Command::new(BIN)
+        .arg("demo")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let output = tokio::time::timeout(PROCESS_DEADLINE, child.wait_with_output())
+        .await
+        .expect("the demo ends by itself")
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The story, in order: two logins (one per transport), a message relayed as a push, a
+    // refused request with its decoded code, a heartbeat, two logouts closed with 500.
+    let story = [
+        "connects over TCP",
+        "alice → #0 request",
+        "kind=create_session_request",
+        "alice ← #0 session_info",
+        "code=1000 OK",
+        "bob logs in over WebSocket",
+        "bob   → #0 request",
+        "kind=create_message_request",
+        "bob   ← #2 push requester_id=1 relayed=create_message_request",
+        "bob  : message 1 from user 1: \"hello, bob\"",
+        "code=2301 NOT_FRIEND_TO_QUERY_USER_PROFILE",
+        "bob  : refused with 2301 NOT_FRIEND_TO_QUERY_USER_PROFILE",
+        "bob   → #2 heartbeat",
+        "bob   ← #4 heartbeat",
+        "kind=delete_session_request",
+        "alice ← #3 close close_status=500 DISCONNECTED_BY_CLIENT",
+        "alice: disconnected",
+        "bob   ← #5 close close_status=500 DISCONNECTED_BY_CLIENT",
+        "bob  : disconnected",
+        "done: 2 sessions, 17 frames on the wire, 1 message delivered",
+    ];
+    let mut rest = text.as_str();
+    for part in story {
+        let at = rest
+            .find(part)
+            .unwrap_or_else(|| panic!("{part:?} missing or out of order in:\n{text}"));
+        rest = &rest[at + part.len()..];
+    }
+}

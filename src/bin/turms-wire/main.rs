@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod code;
 mod decode;
+mod demo;
 mod gateway;
 mod probe;
 mod tap;
@@ -32,6 +33,8 @@ enum Command {
     Gateway(gateway::GatewayArgs),
     /// Log in to a gateway, optionally send a message, and print every frame and event.
     Probe(probe::ProbeArgs),
+    /// Start a mock gateway and two clients in this process and show every frame between them.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,5 +44,6 @@ fn main() -> ExitCode {
         Command::Tap(args) => tap::run(&args),
         Command::Gateway(args) => gateway::run(args),
         Command::Probe(args) => probe::run(&args),
+        Command::Demo(args) => demo::run(&args),
     }
 }
