@@ -1415,3 +1415,26 @@ async fn the_command_refuses_bad_arguments() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn shutdown_does_not_wait_for_a_client_that_stopped_reading() {
+    bounded(async {
+        let gateway = start(builder(&Events::default())).await;
+        let mut stalled = Client::tcp(&gateway).await;
+        stalled.login(1, DeviceType::Desktop).await;
+        let mut reader = Client::ws(&gateway).await;
+        reader.login(2, DeviceType::Desktop).await;
+        // Far more than loopback socket buffers hold: the gateway's writes block.
+        let big = Bytes::from(vec![0x08; 1 << 20]);
+        for _ in 0..64 {
+            assert_eq!(gateway.push_bytes(SessionTarget::User(1), big.clone()), 1);
+        }
+        // Let the gateway write until the socket is full.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        gateway.shutdown().await;
+        let closed = reader.closed().await;
+        assert_eq!(closed.close_status, Some(201));
+        drop(stalled);
+    })
+    .await;
+}

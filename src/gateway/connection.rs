@@ -26,6 +26,10 @@ use super::Shared;
 /// The only client version the gateway accepts.
 const SUPPORTED_VERSION: i32 = 1;
 
+/// How long a close notification may take to reach a client that does not read, before the
+/// gateway closes the transport anyway.
+const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// What the connection does next.
 enum Step {
     /// Keep serving.
@@ -306,8 +310,9 @@ impl<T: Transport> Connection<T> {
             session: info,
         });
         // The real gateway pushes the session info before it returns the OK result.
-        if let Step::End(end) = self.write(session_info).await {
-            return Step::End(end);
+        match self.write(session_info).await {
+            Step::Continue => {}
+            other => return other,
         }
         self.write(notify::response(
             request_id,
@@ -425,10 +430,16 @@ impl<T: Transport> Connection<T> {
     }
 
     /// Writes one frame; a failed write ends the connection.
+    ///
+    /// A client that stops reading can block a write for good; shutting down still goes ahead
+    /// (the frame stays buffered, so the close notification follows it whole).
     async fn write(&mut self, body: Bytes) -> Step {
-        match self.transport.send(body).await {
-            Ok(()) => Step::Continue,
-            Err(error) => Step::End(ConnectionEnd::TransportError(error)),
+        tokio::select! {
+            sent = self.transport.send(body) => match sent {
+                Ok(()) => Step::Continue,
+                Err(error) => Step::End(ConnectionEnd::TransportError(error)),
+            },
+            () = self.shared.cancel.cancelled() => Step::Shutdown,
         }
     }
 
@@ -453,12 +464,14 @@ impl<T: Transport> Connection<T> {
     async fn close(mut self, reason: CloseReason) {
         let notification = notify::close(notify::now_millis(), &reason);
         self.forget_session(reason.clone(), true);
-        let mut end = ConnectionEnd::ByGateway;
-        if let Err(error) = self.transport.send(notification).await {
-            end = ConnectionEnd::TransportError(error);
-        } else if self.wait_for_client_close().await {
-            end = ConnectionEnd::ByPeer;
-        }
+        let end = match timeout(CLOSE_WRITE_TIMEOUT, self.transport.send(notification)).await {
+            Err(_) => ConnectionEnd::TransportError(format!(
+                "the close notification was not flushed within {CLOSE_WRITE_TIMEOUT:?}"
+            )),
+            Ok(Err(error)) => ConnectionEnd::TransportError(error),
+            Ok(Ok(())) if self.wait_for_client_close().await => ConnectionEnd::ByPeer,
+            Ok(Ok(())) => ConnectionEnd::ByGateway,
+        };
         self.transport.close().await;
         self.shared.emit(GatewayEvent::ConnectionClosed {
             connection: self.id,
