@@ -203,7 +203,7 @@ fn builder() -> ClientBuilder {
     Client::builder()
         .connect_timeout(SOON)
         .request_timeout(SOON)
-        .session_info_grace(Duration::from_millis(200))
+        .session_info_grace(Duration::from_secs(1))
         .close_timeout(Duration::from_millis(500))
 }
 
@@ -976,7 +976,7 @@ async fn broken_framing_fails_pending_calls_with_301(transport: Transport) {
 async fn malformed_frame_is_reported_and_the_stream_goes_on(transport: Transport) {
     let (client, mut events, mut peer) = logged_in(
         transport,
-        builder().request_timeout(Duration::from_millis(300)),
+        builder().request_timeout(Duration::from_millis(800)),
     )
     .await;
     let script = async {

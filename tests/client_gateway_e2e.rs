@@ -241,7 +241,7 @@ async fn logout_reports_500_from_the_gateway_on_both_transports() {
 async fn heartbeats_keep_an_idle_session_alive_and_silence_gets_110() {
     within(async {
         let gateway = gateway()
-            .idle_timeout(Duration::from_millis(300))
+            .idle_timeout(Duration::from_millis(600))
             .start()
             .await
             .unwrap();
@@ -319,7 +319,7 @@ async fn scripted_refusal_timeout_and_close_reach_the_caller_typed() {
         for url in [tcp_url(&gateway), ws_url(&gateway)] {
             let (client, _events) = login_at(
                 &url,
-                client().request_timeout(Duration::from_millis(200)),
+                client().request_timeout(Duration::from_millis(500)),
                 1,
             )
             .await;
