@@ -17,7 +17,7 @@ use turms_wire::client::{
     Client, ClientBuilder, ClientError, CloseInfo, CloseOrigin, Event, Events, LoginRequest,
     SessionState,
 };
-use turms_wire::codec::{request_to_bytes, GatewayCodec, Limits};
+use turms_wire::codec::{request_to_bytes, GatewayCodec, Limits, MalformedFrame};
 use turms_wire::frame::{ClientFrame, RequestKind};
 use turms_wire::proto::turms_notification::{data, Data};
 use turms_wire::proto::turms_request::Kind;
@@ -332,6 +332,7 @@ on_both_transports!(
     orphan_response_is_an_event,
     pushes_arrive_decoded,
     heartbeat_is_sent_when_idle_and_acked,
+    heartbeats_go_out_while_the_peer_floods,
     heartbeat_refusal_fails_the_call_and_is_reported,
     every_close_status_is_reported_before_disconnected,
     logout_completes_on_the_close_notification,
@@ -770,6 +771,63 @@ async fn heartbeat_is_sent_when_idle_and_acked(transport: Transport) {
     let (a, b, ()) = tokio::join!(client.heartbeat(), client.heartbeat(), script);
     a.unwrap();
     b.unwrap();
+}
+
+async fn heartbeats_go_out_while_the_peer_floods(transport: Transport) {
+    let (_client, _events, peer) = logged_in(
+        transport,
+        builder()
+            .heartbeat_interval(Duration::from_millis(30))
+            .event_capacity(8),
+    )
+    .await;
+    let push = TurmsNotification {
+        requester_id: Some(2),
+        relayed_request: Some(TurmsRequest {
+            request_id: Some(1),
+            kind: Some(message_to(1, "flood")),
+            custom_attributes: Vec::new(),
+        }),
+        ..Default::default()
+    };
+    let body = Bytes::from(push.encode_to_vec());
+    // The client has frames to read all the time; it must still send its heartbeat.
+    let saw_heartbeat = match peer {
+        Peer::Tcp(framed) => flood_until_heartbeat(framed.split(), body).await,
+        Peer::Ws(ws) => flood_until_heartbeat((*ws).split(), body).await,
+    };
+    assert!(saw_heartbeat);
+}
+
+async fn flood_until_heartbeat<S, R, E>((mut sink, mut stream): (S, R), body: Bytes) -> bool
+where
+    S: futures_util::Sink<Bytes> + Unpin,
+    R: futures_util::Stream<Item = Result<Result<ClientFrame, MalformedFrame>, E>> + Unpin,
+{
+    let flood = async {
+        loop {
+            for _ in 0..1000 {
+                if sink.feed(body.clone()).await.is_err() {
+                    return;
+                }
+            }
+            if sink.flush().await.is_err() {
+                return;
+            }
+        }
+    };
+    let watch = async {
+        while let Some(Ok(Ok(frame))) = stream.next().await {
+            if let ClientFrame::Heartbeat = frame {
+                return true;
+            }
+        }
+        false
+    };
+    tokio::select! {
+        saw = watch => saw,
+        () = flood => false,
+    }
 }
 
 async fn heartbeat_refusal_fails_the_call_and_is_reported(transport: Transport) {

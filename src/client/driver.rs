@@ -216,6 +216,9 @@ impl Driver {
                         )),
                     }
                 }
+                // Before reading: a peer that keeps the read side busy must not keep our
+                // heartbeats from going out.
+                _ = tick.tick() => self.on_tick(heartbeats),
                 item = reader.next() => match item {
                     None => break Ending::Eof,
                     Some(Err(error)) => break Ending::Failed(error),
@@ -225,7 +228,6 @@ impl Driver {
                         }
                     }
                 },
-                _ = tick.tick() => self.on_tick(heartbeats),
             }
         };
 
