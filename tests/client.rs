@@ -14,8 +14,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::Framed;
 use turms_wire::client::{
-    Client, ClientBuilder, ClientError, CloseInfo, CloseOrigin, Event, Events, LoginRequest,
-    SessionState,
+    Client, ClientBuilder, ClientError, CloseInfo, CloseOrigin, Event, Events, InvalidFrameError,
+    LoginRequest, SessionState,
 };
 use turms_wire::codec::{request_to_bytes, GatewayCodec, Limits, MalformedFrame};
 use turms_wire::frame::{ClientFrame, RequestKind};
@@ -721,6 +721,17 @@ async fn pushes_arrive_decoded(transport: Transport) {
     assert_eq!(push.requester_id, Some(2));
     assert_eq!(push.kind, Some(RequestKind::CREATE_MESSAGE_REQUEST));
     assert_eq!(*push.request, relayed);
+
+    // A push whose relayed request does not decode is reported with its bytes.
+    let broken = Bytes::from_static(&[0x50, 0x02, 0x62, 0x03, 0x42, 0x01, 0xff]);
+    peer.send_body(broken.clone()).await;
+    let invalid = next_matching(&mut events, |e| match e {
+        Event::InvalidFrame(f) => Some(f),
+        _ => None,
+    })
+    .await;
+    assert_eq!(invalid.bytes, broken);
+    assert!(matches!(invalid.error, InvalidFrameError::Decode(_)));
 
     // A notification that is none of the above is reported as such.
     peer.send(TurmsNotification {

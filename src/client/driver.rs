@@ -286,6 +286,12 @@ impl Driver {
 
     /// Routes one frame; `true` when it closed the session.
     fn on_frame(&self, inbound: Inbound) -> bool {
+        // The relayed request of a push is decoded before taking the lock, which callers
+        // registering requests share.
+        let relayed = match &inbound {
+            Ok(Frame::Push(push)) => Some(push.decode_relayed()),
+            _ => None,
+        };
         let mut state = self.shared.lock();
         let frame = match inbound {
             Ok(frame) => frame,
@@ -319,7 +325,7 @@ impl Driver {
                 let info = CloseInfo::from_server(&closed);
                 return self.shared.finish(&mut state, info);
             }
-            Frame::Push(push) => match push.decode_relayed() {
+            Frame::Push(push) => match relayed.unwrap_or_else(|| push.decode_relayed()) {
                 Ok(request) => state.emit(Event::Push(PushEvent {
                     requester_id: push.requester_id(),
                     kind: push.relayed_kind(),
