@@ -118,7 +118,7 @@ mod tests {
     use crate::codec::request_to_bytes;
     use crate::proto::{turms_request::Kind, TurmsRequest};
 
-    /// `turms-protocol.md` §8.4: request_id 1, user 1, password "123", AVAILABLE, DESKTOP.
+    /// The documented example login frame: request_id 1, user 1, password "123", AVAILABLE, DESKTOP.
     #[test]
     fn encodes_as_the_reference_login_frame() {
         let request = TurmsRequest {

@@ -144,7 +144,7 @@ impl<T: Transport> Connection<T> {
                     .await
             }
             Inbound::Discarded => Step::Continue,
-            // turms-protocol.md §1.3: without a session the connection is dropped; with one,
+            // As the real gateway does: without a session the connection is dropped; with one,
             // the session closes as on any unexpected error (200, code 1200, reason hidden).
             Inbound::Violation(_) if self.session.is_some() => Step::Close(
                 CloseReason::new(SessionCloseStatus::SERVER_ERROR)
@@ -401,7 +401,7 @@ impl<T: Transport> Connection<T> {
 
     /// Answers a request the gateway could not read (`request_id` -1): `INVALID_REQUEST` with
     /// the parser's message before login; `UNAUTHORIZED_REQUEST` once logged in, because the
-    /// real gateway's permission check overwrites the parse error (`turms-protocol.md` §1.3).
+    /// real gateway's permission check overwrites the parse error (`ClientRequestDispatcher`).
     async fn refuse_unreadable(&mut self, message: String) -> Step {
         if self.session.is_some() {
             let code = ResponseStatusCode::UNAUTHORIZED_REQUEST;
@@ -457,7 +457,7 @@ impl<T: Transport> Connection<T> {
         }
     }
 
-    /// The close sequence (`turms-protocol.md` §4.2): the session is closed first, then the
+    /// The close sequence (as `UserSession.close` and `NetConnection` do it): the session is closed first, then the
     /// close notification is written; from then on requests are ignored without reply until
     /// the client closes or the close timeout passes, and then the gateway closes the
     /// transport.
