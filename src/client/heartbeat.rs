@@ -1,4 +1,4 @@
-//! Heartbeats as the official clients send them: an empty frame when idle for longer than the interval, checked every tenth of it.
+//! Heartbeats as the official clients send them.
 //!
 //! A heartbeat is an empty frame. It is due when neither a request nor a heartbeat has gone
 //! out for longer than the interval (120 s by default; the gateway closes a session after
