@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::time::{sleep_until, timeout, Instant};
 
 use crate::frame::{ClientFrame, RequestFrame, RequestKind};
@@ -19,7 +19,7 @@ use super::auth::{AuthDecision, LoginAttempt};
 use super::event::{ConnectionEnd, GatewayEvent};
 use super::notify;
 use super::script::Reply;
-use super::session::{CloseReason, Command, NewSession, Registration, SessionInfo};
+use super::session::{CloseReason, Command, Mailbox, NewSession, Registration, SessionInfo};
 use super::transport::{Inbound, Transport};
 use super::Shared;
 
@@ -59,13 +59,14 @@ pub(crate) async fn serve<T: Transport>(transport: T, peer: SocketAddr, shared: 
         peer,
     });
     let (commands, inbox) = unbounded_channel();
+    let mailbox = Mailbox::new(commands);
     let now = Instant::now();
     Connection {
         transport,
         shared,
         id,
         peer,
-        commands,
+        mailbox,
         inbox,
         session: None,
         opened: now,
@@ -80,8 +81,8 @@ struct Connection<T> {
     shared: Arc<Shared>,
     id: u64,
     peer: SocketAddr,
-    /// A sender for the registry to reach this connection.
-    commands: UnboundedSender<Command>,
+    /// How the registry reaches this connection.
+    mailbox: Mailbox,
     inbox: UnboundedReceiver<Command>,
     session: Option<SessionInfo>,
     opened: Instant,
@@ -102,7 +103,10 @@ impl<T: Transport> Connection<T> {
             };
             let step = match wakeup {
                 Wakeup::Shutdown => Step::Shutdown,
-                Wakeup::Command(Command::Push(body)) => self.write(body).await,
+                Wakeup::Command(Command::Push(body)) => {
+                    self.mailbox.push_taken();
+                    self.write(body).await
+                }
                 Wakeup::Command(Command::Close(reason)) => Step::Close(reason),
                 Wakeup::Inbound(inbound) => self.on_inbound(inbound).await,
                 Wakeup::Deadline => Step::Close(CloseReason::new(if self.session.is_some() {
@@ -284,15 +288,13 @@ impl<T: Transport> Connection<T> {
         let registration = self.shared.registry().register(
             new,
             self.shared.config.login_conflict,
-            self.commands.clone(),
+            self.mailbox.clone(),
         );
         let info = match registration {
             Registration::Registered { info, displaced } => {
                 for earlier in displaced {
                     // A closed channel means that connection is already on its way out.
-                    let _ = earlier.send(Command::Close(
-                        SessionCloseStatus::DISCONNECTED_BY_CLIENT.into(),
-                    ));
+                    let _ = earlier.close(SessionCloseStatus::DISCONNECTED_BY_CLIENT.into());
                 }
                 info
             }
