@@ -35,28 +35,29 @@ pub struct HeartbeatAck;
 
 /// Classification shared by the TCP codecs and the WebSocket adapters.
 pub(crate) trait Inbound: Sized {
-    fn classify(bytes: Bytes) -> Result<Self, ClassifyError>;
+    fn try_classify(bytes: Bytes) -> Result<Self, (ClassifyError, Bytes)>;
 }
 
 impl Inbound for Frame {
     #[inline]
-    fn classify(bytes: Bytes) -> Result<Self, ClassifyError> {
-        Frame::classify(bytes)
+    fn try_classify(bytes: Bytes) -> Result<Self, (ClassifyError, Bytes)> {
+        Frame::try_classify(bytes)
     }
 }
 
 impl Inbound for ClientFrame {
     #[inline]
-    fn classify(bytes: Bytes) -> Result<Self, ClassifyError> {
-        ClientFrame::classify(bytes)
+    fn try_classify(bytes: Bytes) -> Result<Self, (ClassifyError, Bytes)> {
+        ClientFrame::try_classify(bytes)
     }
 }
 
-/// Classifies one frame body, keeping the bytes if it is malformed.
+/// Classifies one frame body, keeping the bytes if it is malformed. The bytes come back from
+/// the classifier rather than from a clone made beforehand: a clone is an atomic increment and
+/// decrement of the reference count on every frame.
 #[inline]
 pub(crate) fn classify<T: Inbound>(bytes: Bytes) -> Result<T, MalformedFrame> {
-    // The clone is a reference-count increment; it buys the raw bytes for the error.
-    T::classify(bytes.clone()).map_err(|error| MalformedFrame { bytes, error })
+    T::try_classify(bytes).map_err(|(error, bytes)| MalformedFrame { bytes, error })
 }
 
 /// The body of a message about to be sent, refused when it is empty (it would read as a

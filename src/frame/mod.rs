@@ -120,12 +120,27 @@ impl Frame {
     /// classifies, and every accessor agrees with the decoded message.
     #[inline]
     pub fn classify(frame: Bytes) -> Result<Frame, ClassifyError> {
+        Frame::try_classify(frame).map_err(|(error, _)| error)
+    }
+
+    /// [`classify`](Frame::classify), handing the frame's bytes back when it cannot be
+    /// classified.
+    ///
+    /// For callers that keep a malformed frame's bytes (to log them, or to answer as the
+    /// gateway does): they need not clone the `Bytes` beforehand, which costs an atomic
+    /// reference-count increment and decrement on every frame, malformed or not.
+    #[inline]
+    pub fn try_classify(frame: Bytes) -> Result<Frame, (ClassifyError, Bytes)> {
         if frame.is_empty() {
             return Ok(Frame::HeartbeatAck);
         }
-        check_len(frame.len(), Scope::Notification)?;
+        if let Err(error) = check_len(frame.len(), Scope::Notification) {
+            return Err((error, frame));
+        }
         let mut env = scan::Envelope::default();
-        scan::notification(&frame, &mut env)?;
+        if let Err(error) = scan::notification(&frame, &mut env) {
+            return Err((error, frame));
+        }
         let merged = NotificationEnvelope::merged(&frame, &env);
         // Each arm builds the frame where it is returned, rather than moving a finished one.
         macro_rules! frame {
@@ -219,10 +234,19 @@ impl ClientFrame {
     /// and `custom_attributes` but not the request body.
     #[inline]
     pub fn classify(frame: Bytes) -> Result<ClientFrame, ClassifyError> {
+        ClientFrame::try_classify(frame).map_err(|(error, _)| error)
+    }
+
+    /// [`classify`](ClientFrame::classify), handing the frame's bytes back when it cannot be
+    /// classified (see [`Frame::try_classify`]).
+    #[inline]
+    pub fn try_classify(frame: Bytes) -> Result<ClientFrame, (ClassifyError, Bytes)> {
         if frame.is_empty() {
             return Ok(ClientFrame::Heartbeat);
         }
-        check_len(frame.len(), Scope::Request)?;
+        if let Err(error) = check_len(frame.len(), Scope::Request) {
+            return Err((error, frame));
+        }
         RequestFrame::scan(frame).map(ClientFrame::Request)
     }
 
@@ -251,4 +275,47 @@ fn check_len(len: usize, scope: Scope) -> Result<(), ClassifyError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Truncated varint, wire type 7, a length past the end, field number 0.
+    const MALFORMED: [&[u8]; 4] = [&[0x08, 0x80], &[0x0f], &[0x32, 0x05, 0x41], &[0x00, 0x01]];
+
+    #[test]
+    fn try_classify_hands_back_the_very_bytes_it_refuses() {
+        for bad in MALFORMED {
+            let bytes = Bytes::copy_from_slice(bad);
+            let (error, back) = Frame::try_classify(bytes.clone()).unwrap_err();
+            assert_eq!(Some(&error), Frame::classify(bytes.clone()).err().as_ref());
+            assert_eq!(back, bytes);
+            assert_eq!(back.as_ptr(), bytes.as_ptr(), "not a copy");
+
+            let (error, back) = ClientFrame::try_classify(bytes.clone()).unwrap_err();
+            assert_eq!(
+                Some(&error),
+                ClientFrame::classify(bytes.clone()).err().as_ref()
+            );
+            assert_eq!(back.as_ptr(), bytes.as_ptr(), "not a copy");
+            assert_eq!(back, bytes);
+        }
+    }
+
+    #[test]
+    fn try_classify_agrees_with_classify() {
+        // Field 1 = 1 (a notification's timestamp, a request's request_id); a heartbeat.
+        for good in [&[0x08, 0x01][..], &[]] {
+            let bytes = Bytes::copy_from_slice(good);
+            assert_eq!(
+                Frame::try_classify(bytes.clone()).unwrap(),
+                Frame::classify(bytes.clone()).unwrap()
+            );
+            assert_eq!(
+                ClientFrame::try_classify(bytes.clone()).unwrap(),
+                ClientFrame::classify(bytes).unwrap()
+            );
+        }
+    }
 }

@@ -26,9 +26,11 @@ pub struct RequestFrame {
 impl RequestFrame {
     /// Scans a non-empty frame.
     #[inline]
-    pub(crate) fn scan(bytes: Bytes) -> Result<RequestFrame, ClassifyError> {
+    pub(crate) fn scan(bytes: Bytes) -> Result<RequestFrame, (ClassifyError, Bytes)> {
         let mut scan = RequestScan::default();
-        scan::request(&bytes, &mut scan)?;
+        if let Err(error) = scan::request(&bytes, &mut scan) {
+            return Err((error, bytes));
+        }
         let merged_body = if scan.run > 1 {
             Some(scan::concat_occurrences(&bytes, scan.run_start, scan.kind))
         } else {

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# protobuf-java's full parse on the benchmark corpora, for comparison with
+# `cargo bench --bench throughput`. Needs Debian's libprotobuf-java and protobuf-compiler
+# (apt-get install libprotobuf-java protobuf-compiler) and a JDK; not part of CI.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=target/java-bench
+jar=${PROTOBUF_JAR:-/usr/share/java/protobuf.jar}
+rm -rf "$out/src" "$out/classes"
+mkdir -p "$out/src" "$out/classes"
+protoc --version
+protoc --java_out="$out/src" -I proto $(find proto -name '*.proto' | sort)
+javac -nowarn -d "$out/classes" -cp "$jar" $(find "$out/src" -name '*.java') benches/java/ParseBench.java
+cargo bench --bench alloc_counts -- --write-corpus "$out" > /dev/null
+java -Xms2g -Xmx2g -XX:+UseParallelGC -cp "$out/classes:$jar" ParseBench \
+    "$out/session_mix.bin" "$out/notif_vectors.bin"

@@ -1,0 +1,180 @@
+//! The measured paths, shared by the timing benchmark and the allocation counts so that both
+//! measure exactly the same code. Inputs that a path consumes are built outside the timed
+//! region, and what a path produces is returned, so that dropping it stays outside too.
+#![allow(dead_code)]
+
+use std::hint::black_box;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use prost::Message;
+use tokio_util::codec::{Decoder, Encoder, FramedRead};
+use turms_wire::codec::{
+    ClientCodec, Framing, GatewayCodec, HeartbeatAck, Limits, MAX_FRAME_LENGTH,
+};
+use turms_wire::frame::Frame;
+use turms_wire::proto::{TurmsNotification, TurmsRequest};
+
+use super::io::Replay;
+
+/// How much a read from the socket delivers at a time.
+pub const READ_CHUNK: usize = 64 * 1024;
+
+/// Feeds `wire` to `decode` as a socket would: each read copies the next [`READ_CHUNK`] bytes
+/// into the read buffer, then every complete frame is taken off it. The buffer is the one the
+/// frames are split from, so they arrive in cache, as they do from a socket.
+#[inline(always)]
+fn read_through<C: Decoder>(wire: &[u8], mut codec: C, mut each: impl FnMut(C::Item)) -> usize
+where
+    C::Error: std::fmt::Debug,
+{
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut frames = 0;
+    for chunk in wire.chunks(READ_CHUNK) {
+        buf.extend_from_slice(chunk);
+        while let Some(item) = codec.decode(&mut buf).expect("corpus frames") {
+            each(item);
+            frames += 1;
+        }
+    }
+    assert!(buf.is_empty(), "the corpus ends on a frame boundary");
+    frames
+}
+
+/// Framing alone: one `Bytes` per frame, nothing looked at. The floor.
+#[inline(never)]
+pub fn framing(wire: &[u8]) -> usize {
+    read_through(wire, Framing::client(), |frame| {
+        black_box(frame);
+    })
+}
+
+/// Framing and classification: the `Frame`s a client gets from `ClientCodec`.
+#[inline(never)]
+pub fn classify(wire: &[u8]) -> usize {
+    read_through(wire, ClientCodec::new(), |item| {
+        black_box(item.expect("corpus frames classify"));
+    })
+}
+
+/// Framing and a full prost decode of every frame.
+#[inline(never)]
+pub fn prost_decode(wire: &[u8]) -> usize {
+    read_through(wire, Framing::client(), |frame| {
+        black_box(TurmsNotification::decode(frame).expect("corpus frames decode"));
+    })
+}
+
+/// Classification alone, of frames already split off (each `Bytes` moved in, not cloned).
+/// The corpus' distinct frames are few and stay in cache: this is the scanner's own cost.
+#[inline(never)]
+pub fn classify_only(frames: Vec<Bytes>) -> usize {
+    let mut n = 0;
+    for frame in frames {
+        black_box(Frame::classify(frame).expect("corpus frames classify"));
+        n += 1;
+    }
+    n
+}
+
+/// The TCP client path end to end: `FramedRead<_, ClientCodec>` reading the stream from an
+/// in-memory connection (so the copy from the socket into the read buffer is included).
+#[inline(never)]
+pub fn framed_read(rt: &tokio::runtime::Runtime, wire: Bytes) -> usize {
+    rt.block_on(async {
+        let mut frames = FramedRead::new(Replay::new(wire), ClientCodec::new());
+        let mut n = 0;
+        while let Some(item) = frames.next().await {
+            black_box(
+                item.expect("corpus framing")
+                    .expect("corpus frames classify"),
+            );
+            n += 1;
+        }
+        n
+    })
+}
+
+#[cfg(feature = "ws")]
+async fn client_websocket(stream: Bytes) -> tokio_tungstenite::WebSocketStream<Replay> {
+    use tokio_tungstenite::tungstenite::protocol::Role;
+    use turms_wire::codec::Limits;
+    tokio_tungstenite::WebSocketStream::from_raw_socket(
+        Replay::new(stream),
+        Role::Client,
+        Some(turms_wire::ws::websocket_config(Limits::CLIENT)),
+    )
+    .await
+}
+
+/// WebSocket, unclassified: `WsTransport` yielding one body per binary message. The floor of
+/// the WebSocket path.
+#[cfg(feature = "ws")]
+#[inline(never)]
+pub fn ws_transport(rt: &tokio::runtime::Runtime, stream: Bytes) -> usize {
+    rt.block_on(async {
+        let ws = client_websocket(stream).await;
+        let mut transport = turms_wire::ws::WsTransport::new(ws, turms_wire::codec::Limits::CLIENT);
+        let mut n = 0;
+        while let Some(body) = transport.next().await {
+            black_box(body.expect("corpus messages"));
+            n += 1;
+        }
+        n
+    })
+}
+
+/// WebSocket, classified: the `Frame`s a client gets from `ClientWs`.
+#[cfg(feature = "ws")]
+#[inline(never)]
+pub fn ws_classify(rt: &tokio::runtime::Runtime, stream: Bytes) -> usize {
+    rt.block_on(async {
+        let ws = client_websocket(stream).await;
+        let mut client = turms_wire::ws::ClientWs::new(ws);
+        let mut n = 0;
+        while let Some(item) = client.next().await {
+            black_box(
+                item.expect("corpus messages")
+                    .expect("corpus frames classify"),
+            );
+            n += 1;
+        }
+        n
+    })
+}
+
+/// Encodes notifications (`pool` in `order`) as the gateway sends them; empty ones are
+/// heartbeat acks.
+#[inline(never)]
+pub fn encode_notifications(
+    pool: &[TurmsNotification],
+    order: &[u32],
+    mut dst: BytesMut,
+) -> BytesMut {
+    let mut codec = GatewayCodec::new();
+    for &i in order {
+        let notification = &pool[i as usize];
+        if notification.encoded_len() == 0 {
+            codec.encode(HeartbeatAck, &mut dst).expect("ack encodes");
+        } else {
+            codec
+                .encode(notification, &mut dst)
+                .expect("notification encodes");
+        }
+    }
+    dst
+}
+
+/// Encodes requests (`pool` in `order`) as a client sends them.
+#[inline(never)]
+pub fn encode_requests(pool: &[TurmsRequest], order: &[u32], mut dst: BytesMut) -> BytesMut {
+    // Some request vectors are larger than the gateway's 16 KiB: lift the outbound cap.
+    let mut codec =
+        ClientCodec::with_limits(Limits::CLIENT.with_max_outbound_frame(MAX_FRAME_LENGTH));
+    for &i in order {
+        codec
+            .encode(&pool[i as usize], &mut dst)
+            .expect("request encodes");
+    }
+    dst
+}
