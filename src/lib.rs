@@ -15,7 +15,13 @@
 //!   its envelope alone: no payload decoded, nothing allocated; a full decode on demand.
 //! * [`codec`]: tokio-util codecs for both ends of a TCP connection; [`ws`] the same frames
 //!   over WebSocket.
-//! * [`json`]: the canonical proto3 JSON mapping of any message.
+//! * [`json`]: the canonical proto3 JSON mapping of any message; [`inspect`] renders a frame
+//!   as `turms-wire decode` prints it.
+//! * [`client`]: an async client for IM apps; [`gateway`]: an in-memory mock gateway to test
+//!   IM clients against; [`tap`]: a transparent proxy that prints live traffic.
+//!
+//! Only [`proto`], [`status`], [`frame`] and [`codec`] are always built; the rest are behind
+//! the features `json`, `ws`, `client`, `gateway`, `tap` (all on by default, through `cli`).
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -46,6 +52,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod codec;
 pub mod frame;
 #[cfg(feature = "gateway")]
@@ -63,3 +71,16 @@ pub mod ws;
 
 pub use frame::{ClassifyError, ClientFrame, DataKind, Frame, FrameClass, RequestKind};
 pub use status::{ResponseStatusCode, SessionCloseStatus};
+
+/// The README's and the guides' examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "cli"))]
+mod readme {
+    #[doc = include_str!("../README.md")]
+    struct Readme;
+    #[doc = include_str!("../docs/status-codes.md")]
+    struct StatusCodes;
+    #[doc = include_str!("../docs/client.md")]
+    struct Client;
+    #[doc = include_str!("../docs/gateway.md")]
+    struct Gateway;
+}

@@ -234,8 +234,8 @@ impl ClassifyError {
 /// Why the real Turms gateway would refuse a request before looking at its body.
 ///
 /// The gateway does not decode requests: `TurmsRequestParser.parseSimpleRequest` reads the tags
-/// in order, expects `request_id` first and the `kind` field right after it, and stops there
-/// (`turms-protocol.md` §5.4). It answers a refused request with `INVALID_REQUEST` (1100, or 1106
+/// in order, expects `request_id` first and the `kind` field right after it, and stops there.
+/// It answers a refused request with `INVALID_REQUEST` (1100, or 1106
 /// once logged in), request id -1, and counts a strike towards blocking the client. The
 /// [`Display`](fmt::Display) text is the gateway's own message.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -39,7 +39,7 @@ pub use request::RequestFrame;
 
 use crate::proto::{TurmsNotification, TurmsRequest};
 
-/// The `request_id` of a heartbeat failure (`turms-protocol.md` §3.1).
+/// The `request_id` of a heartbeat failure (`ClientRequestDispatcher.HEARTBEAT_FAILURE_REQUEST_ID`).
 pub const HEARTBEAT_FAILURE_REQUEST_ID: i64 = -100;
 
 /// The bytes of every heartbeat: none.
@@ -47,8 +47,8 @@ static EMPTY: Bytes = Bytes::new();
 
 /// A frame a client receives, by what it means to the client.
 ///
-/// The variants are tested in this order (`turms-protocol.md` §11.10), so a frame belongs to
-/// the first that fits.
+/// The variants are tested in this order, the order the official clients use, so a frame
+/// belongs to the first that fits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Frame {
     /// An empty frame: the server's answer to a heartbeat. (An empty `TurmsNotification`

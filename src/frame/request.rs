@@ -108,7 +108,7 @@ impl RequestFrame {
     }
 
     /// Whether the real Turms gateway would take this request, by its own strict rule
-    /// (`TurmsRequestParser.parseSimpleRequest`, `turms-protocol.md` §5.4).
+    /// (`TurmsRequestParser.parseSimpleRequest`).
     ///
     /// The gateway does not decode requests: it reads tags in order, requires `request_id`
     /// (field 1) first, exactly once, and takes the very next tag as the kind, which must be a

@@ -675,7 +675,7 @@ pub(crate) fn concat_occurrences(buf: &[u8], from: u32, field: u32) -> Box<[u8]>
     out.into_boxed_slice()
 }
 
-/// How the real gateway's parser reads a request's first fields (`turms-protocol.md` §5.4).
+/// How the real gateway's parser reads a request's first fields (`TurmsRequestParser`).
 pub(crate) struct GatewayPrefix {
     /// The request id, unless the gateway would take it as unset (it marks "unset" with
     /// `i64::MIN`).

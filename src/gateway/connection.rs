@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 use tokio::time::{sleep_until, timeout, Instant};
 
 use crate::frame::{ClientFrame, RequestFrame, RequestKind};
@@ -19,7 +19,7 @@ use super::auth::{AuthDecision, LoginAttempt};
 use super::event::{ConnectionEnd, GatewayEvent};
 use super::notify;
 use super::script::Reply;
-use super::session::{CloseReason, Command, NewSession, Registration, SessionInfo};
+use super::session::{CloseReason, Command, Mailbox, NewSession, Registration, SessionInfo};
 use super::transport::{Inbound, Transport};
 use super::Shared;
 
@@ -59,13 +59,14 @@ pub(crate) async fn serve<T: Transport>(transport: T, peer: SocketAddr, shared: 
         peer,
     });
     let (commands, inbox) = unbounded_channel();
+    let mailbox = Mailbox::new(commands);
     let now = Instant::now();
     Connection {
         transport,
         shared,
         id,
         peer,
-        commands,
+        mailbox,
         inbox,
         session: None,
         opened: now,
@@ -80,8 +81,8 @@ struct Connection<T> {
     shared: Arc<Shared>,
     id: u64,
     peer: SocketAddr,
-    /// A sender for the registry to reach this connection.
-    commands: UnboundedSender<Command>,
+    /// How the registry reaches this connection.
+    mailbox: Mailbox,
     inbox: UnboundedReceiver<Command>,
     session: Option<SessionInfo>,
     opened: Instant,
@@ -102,7 +103,10 @@ impl<T: Transport> Connection<T> {
             };
             let step = match wakeup {
                 Wakeup::Shutdown => Step::Shutdown,
-                Wakeup::Command(Command::Push(body)) => self.write(body).await,
+                Wakeup::Command(Command::Push(body)) => {
+                    self.mailbox.push_taken();
+                    self.write(body).await
+                }
                 Wakeup::Command(Command::Close(reason)) => Step::Close(reason),
                 Wakeup::Inbound(inbound) => self.on_inbound(inbound).await,
                 Wakeup::Deadline => Step::Close(CloseReason::new(if self.session.is_some() {
@@ -144,7 +148,7 @@ impl<T: Transport> Connection<T> {
                     .await
             }
             Inbound::Discarded => Step::Continue,
-            // turms-protocol.md §1.3: without a session the connection is dropped; with one,
+            // As the real gateway does: without a session the connection is dropped; with one,
             // the session closes as on any unexpected error (200, code 1200, reason hidden).
             Inbound::Violation(_) if self.session.is_some() => Step::Close(
                 CloseReason::new(SessionCloseStatus::SERVER_ERROR)
@@ -284,15 +288,13 @@ impl<T: Transport> Connection<T> {
         let registration = self.shared.registry().register(
             new,
             self.shared.config.login_conflict,
-            self.commands.clone(),
+            self.mailbox.clone(),
         );
         let info = match registration {
             Registration::Registered { info, displaced } => {
                 for earlier in displaced {
                     // A closed channel means that connection is already on its way out.
-                    let _ = earlier.send(Command::Close(
-                        SessionCloseStatus::DISCONNECTED_BY_CLIENT.into(),
-                    ));
+                    let _ = earlier.close(SessionCloseStatus::DISCONNECTED_BY_CLIENT.into());
                 }
                 info
             }
@@ -401,7 +403,7 @@ impl<T: Transport> Connection<T> {
 
     /// Answers a request the gateway could not read (`request_id` -1): `INVALID_REQUEST` with
     /// the parser's message before login; `UNAUTHORIZED_REQUEST` once logged in, because the
-    /// real gateway's permission check overwrites the parse error (`turms-protocol.md` §1.3).
+    /// real gateway's permission check overwrites the parse error (`ClientRequestDispatcher`).
     async fn refuse_unreadable(&mut self, message: String) -> Step {
         if self.session.is_some() {
             let code = ResponseStatusCode::UNAUTHORIZED_REQUEST;
@@ -457,7 +459,7 @@ impl<T: Transport> Connection<T> {
         }
     }
 
-    /// The close sequence (`turms-protocol.md` §4.2): the session is closed first, then the
+    /// The close sequence (as `UserSession.close` and `NetConnection` do it): the session is closed first, then the
     /// close notification is written; from then on requests are ignored without reply until
     /// the client closes or the close timeout passes, and then the gateway closes the
     /// transport.

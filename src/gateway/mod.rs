@@ -1,7 +1,7 @@
 //! A mock Turms gateway: a test double for IM-client authors.
 //!
 //! It speaks the gateway's side of the protocol on TCP and WebSocket at once and behaves as the
-//! real turms-gateway is documented to (`turms-protocol.md`): login with version 1 and a
+//! real turms-gateway does: login with version 1 and a
 //! pluggable [`Authenticator`], the session-info push before the login response, heartbeats
 //! and their failures, the login and idle timeouts, one session per user and device type,
 //! logout, the strict request accept rule, oversize and corrupt frames, and the close

@@ -85,8 +85,8 @@ pub(crate) fn relayed(timestamp: i64, requester_id: i64, request: TurmsRequest) 
 }
 
 /// A close notification in the real gateway's field order: `timestamp` (1), `close_status`
-/// (11), then `code` (5) and `reason` (6) when present (`ClientMessageEncoder`,
-/// `turms-protocol.md` §4.1). Clients must cope with 11 before 5.
+/// (11), then `code` (5) and `reason` (6) when present
+/// (`ClientMessageEncoder.encodeCloseNotification`). Clients must cope with 11 before 5.
 pub(crate) fn close(timestamp: i64, close: &CloseReason) -> Bytes {
     use prost::encoding::{int32, int64, string};
     let mut buf = BytesMut::with_capacity(32 + close.reason.as_ref().map_or(0, String::len));
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn close_notifications_match_the_documented_bytes() {
-        // turms-protocol.md §4.1, timestamp 1700000000000.
+        // The real encoder's bytes for timestamp 1700000000000.
         let heartbeat_timeout = close(
             1_700_000_000_000,
             &SessionCloseStatus::HEARTBEAT_TIMEOUT.into(),

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use rand::Rng;
@@ -164,9 +166,54 @@ pub(crate) enum Command {
     Close(CloseReason),
 }
 
+/// The most pushes that may wait for one connection. A client that stops reading must not make
+/// the gateway buffer without bound: pushes beyond this are not queued for it (the push call
+/// does not count that session), as a real server would drop a slow consumer's backlog.
+pub(crate) const MAX_QUEUED_PUSHES: usize = 4096;
+
+/// How the registry reaches the task that owns a connection: commands, with pushes bounded.
+#[derive(Clone, Debug)]
+pub(crate) struct Mailbox {
+    commands: UnboundedSender<Command>,
+    queued_pushes: Arc<AtomicUsize>,
+}
+
+impl Mailbox {
+    pub fn new(commands: UnboundedSender<Command>) -> Self {
+        Mailbox {
+            commands,
+            queued_pushes: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Queues a push unless the connection already has [`MAX_QUEUED_PUSHES`] waiting or is
+    /// gone; true if queued.
+    pub fn push(&self, body: &Bytes) -> bool {
+        if self.queued_pushes.fetch_add(1, Ordering::AcqRel) >= MAX_QUEUED_PUSHES {
+            self.queued_pushes.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        if self.commands.send(Command::Push(body.clone())).is_err() {
+            self.queued_pushes.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    /// Tells the connection to close; false if it is already gone.
+    pub fn close(&self, reason: CloseReason) -> bool {
+        self.commands.send(Command::Close(reason)).is_ok()
+    }
+
+    /// Called by the connection for each push it takes off its queue.
+    pub fn push_taken(&self) {
+        self.queued_pushes.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 struct Entry {
     info: SessionInfo,
-    commands: UnboundedSender<Command>,
+    mailbox: Mailbox,
 }
 
 /// Every live session, by id.
@@ -181,7 +228,7 @@ pub(crate) enum Registration {
     /// told to close.
     Registered {
         info: SessionInfo,
-        displaced: Vec<UnboundedSender<Command>>,
+        displaced: Vec<Mailbox>,
     },
     /// The policy refused the login.
     Declined,
@@ -204,7 +251,7 @@ impl Registry {
         &mut self,
         new: NewSession,
         policy: LoginConflictPolicy,
-        commands: UnboundedSender<Command>,
+        mailbox: Mailbox,
     ) -> Registration {
         let same_device = SessionTarget::UserDevice(new.user_id, new.device_type);
         let conflicting: Vec<i32> = self
@@ -220,7 +267,7 @@ impl Registry {
             LoginConflictPolicy::CloseExisting => conflicting
                 .into_iter()
                 .filter_map(|id| self.sessions.remove(&id))
-                .map(|e| e.commands)
+                .map(|e| e.mailbox)
                 .collect(),
             _ => Vec::new(),
         };
@@ -238,7 +285,7 @@ impl Registry {
             session_id,
             Entry {
                 info: info.clone(),
-                commands,
+                mailbox,
             },
         );
         Registration::Registered { info, displaced }
@@ -272,7 +319,7 @@ impl Registry {
         self.sessions
             .values()
             .filter(|e| target.matches(&e.info))
-            .filter(|e| e.commands.send(Command::Push(body.clone())).is_ok())
+            .filter(|e| e.mailbox.push(body))
             .count()
     }
 
@@ -281,7 +328,7 @@ impl Registry {
         self.sessions
             .values()
             .filter(|e| users.contains(&e.info.user_id))
-            .filter(|e| e.commands.send(Command::Push(body.clone())).is_ok())
+            .filter(|e| e.mailbox.push(body))
             .count()
     }
 
@@ -296,7 +343,7 @@ impl Registry {
             .collect();
         ids.into_iter()
             .filter_map(|id| self.sessions.remove(&id))
-            .filter(|e| e.commands.send(Command::Close(reason.clone())).is_ok())
+            .filter(|e| e.mailbox.close(reason.clone()))
             .count()
     }
 }
@@ -318,7 +365,7 @@ mod tests {
         }
     }
 
-    fn registered(registration: Registration) -> (SessionInfo, Vec<UnboundedSender<Command>>) {
+    fn registered(registration: Registration) -> (SessionInfo, Vec<Mailbox>) {
         match registration {
             Registration::Registered { info, displaced } => (info, displaced),
             Registration::Declined => panic!("declined"),
@@ -332,7 +379,7 @@ mod tests {
         let (first, displaced) = registered(registry.register(
             new_session(1, DeviceType::Desktop, 1),
             LoginConflictPolicy::CloseExisting,
-            tx1,
+            Mailbox::new(tx1),
         ));
         assert!(first.session_id > 0);
         assert!(displaced.is_empty());
@@ -342,7 +389,7 @@ mod tests {
         let (_, displaced) = registered(registry.register(
             new_session(1, DeviceType::Android, 2),
             LoginConflictPolicy::CloseExisting,
-            tx2,
+            Mailbox::new(tx2),
         ));
         assert!(displaced.is_empty());
 
@@ -351,7 +398,7 @@ mod tests {
             registry.register(
                 new_session(1, DeviceType::Desktop, 3),
                 LoginConflictPolicy::DeclineNew,
-                tx3.clone()
+                Mailbox::new(tx3.clone()),
             ),
             Registration::Declined
         ));
@@ -360,20 +407,39 @@ mod tests {
         let (third, displaced) = registered(registry.register(
             new_session(1, DeviceType::Desktop, 3),
             LoginConflictPolicy::CloseExisting,
-            tx3,
+            Mailbox::new(tx3),
         ));
         assert_eq!(displaced.len(), 1);
-        displaced[0]
-            .send(Command::Close(
-                SessionCloseStatus::DISCONNECTED_BY_CLIENT.into(),
-            ))
-            .unwrap();
+        assert!(displaced[0].close(SessionCloseStatus::DISCONNECTED_BY_CLIENT.into()));
         assert!(matches!(rx1.try_recv(), Ok(Command::Close(_))));
         let live: Vec<i32> = registry.list().iter().map(|s| s.session_id).collect();
         assert!(live.contains(&third.session_id));
         assert!(!live.contains(&first.session_id));
         assert!(!registry.remove(first.session_id));
         assert!(registry.remove(third.session_id));
+    }
+
+    #[test]
+    fn a_connection_that_stops_reading_gets_a_bounded_push_queue() {
+        let (tx, mut rx) = unbounded_channel();
+        let mailbox = Mailbox::new(tx);
+        let body = Bytes::from_static(b"push");
+        for _ in 0..MAX_QUEUED_PUSHES {
+            assert!(mailbox.push(&body));
+        }
+        // Full: the next push is not queued, but a close still gets through.
+        assert!(!mailbox.push(&body));
+        assert!(mailbox.close(SessionCloseStatus::DISCONNECTED_BY_ADMIN.into()));
+        // The connection takes one push off its queue: there is room for one more.
+        assert!(matches!(rx.try_recv(), Ok(Command::Push(_))));
+        mailbox.push_taken();
+        assert!(mailbox.push(&body));
+        assert!(!mailbox.push(&body));
+        // A connection that is gone refuses everything, and the count does not leak.
+        drop(rx);
+        mailbox.push_taken();
+        assert!(!mailbox.push(&body));
+        assert!(!mailbox.close(SessionCloseStatus::DISCONNECTED_BY_ADMIN.into()));
     }
 
     #[test]
@@ -389,7 +455,7 @@ mod tests {
             registered(registry.register(
                 new_session(user, device, 0),
                 LoginConflictPolicy::AllowBoth,
-                tx,
+                Mailbox::new(tx),
             ));
             receivers.push(rx);
         }

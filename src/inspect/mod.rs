@@ -155,7 +155,7 @@ impl Serialize for FrameError {
 /// What a `TurmsNotification` frame holds, from its envelope, plus the whole message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NotificationSummary {
-    /// The class, in the order of `turms-protocol.md` §11.10.
+    /// The class, tested in the order heartbeat, heartbeat failure, close, push, response, session info, other.
     pub class: FrameClass,
     /// `request_id`, when present (`-100` for a heartbeat failure).
     pub request_id: Option<i64>,
@@ -184,7 +184,7 @@ pub struct RequestSummary {
     pub request_id: Option<i64>,
     /// Which request it is; `None` for a heartbeat or a request without a kind.
     pub kind: Option<RequestKind>,
-    /// Why the real gateway would refuse it (`turms-protocol.md` §5.4), if it would; always
+    /// Why the real gateway would refuse it (`TurmsRequestParser`), if it would; always
     /// `None` for a heartbeat.
     pub gateway_rejection: Option<String>,
     /// The frame's length in bytes (without its length prefix); 0 for a heartbeat.

@@ -100,7 +100,7 @@ impl fmt::Display for CloseGroup {
 /// What a client should do after a close, in this crate's reading of the statuses.
 ///
 /// This is our recommendation, not the protocol's: no official client encodes one, and none
-/// of them reconnects by itself (`turms-protocol.md` §4.4).
+/// of them reconnects by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Recommendation {
     /// Connect and log in again (after a pause): the cause is transient or on the server's side.

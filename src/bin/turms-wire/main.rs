@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 
 mod code;
 mod decode;
+mod demo;
 mod gateway;
+mod probe;
 mod tap;
 
 /// Tools for the Turms instant-messaging wire protocol.
@@ -29,6 +31,10 @@ enum Command {
     Tap(tap::TapArgs),
     /// Run an in-memory mock Turms gateway on TCP and/or WebSocket, for testing IM clients.
     Gateway(gateway::GatewayArgs),
+    /// Log in to a gateway, optionally send a message, and print every frame and event.
+    Probe(probe::ProbeArgs),
+    /// Start a mock gateway and two clients in this process and show every frame between them.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,5 +43,7 @@ fn main() -> ExitCode {
         Command::Decode(args) => decode::run(&args),
         Command::Tap(args) => tap::run(&args),
         Command::Gateway(args) => gateway::run(args),
+        Command::Probe(args) => probe::run(&args),
+        Command::Demo(args) => demo::run(&args),
     }
 }

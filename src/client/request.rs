@@ -1,0 +1,311 @@
+//! Request correlation: fresh positive ids, the table of requests waiting for an answer, and
+//! the typed [`Response`] a caller gets back.
+
+use std::collections::HashMap;
+
+use rand::Rng;
+use tokio::sync::oneshot;
+
+use super::error::{ClientError, InvalidResponse};
+use crate::frame::{self, DataKind, RequestKind};
+use crate::proto::turms_notification::{data, Data};
+use crate::status::ResponseStatusCode;
+
+/// A successful response (code 1000–1099), with its data decoded.
+///
+/// 1001 `NO_CONTENT` and 1002 `ALREADY_UP_TO_DATE` are successes too, usually without data.
+#[derive(Debug, Clone)]
+pub struct Response {
+    frame: frame::Response,
+    request_kind: RequestKind,
+    code: ResponseStatusCode,
+    reason: Option<String>,
+    data: Option<Data>,
+}
+
+impl Response {
+    /// Reads a response frame: success becomes a `Response`; a failure code, a missing code or
+    /// an unreadable frame becomes the matching [`ClientError`].
+    pub(crate) fn from_frame(
+        frame: frame::Response,
+        request_kind: RequestKind,
+    ) -> Result<Response, ClientError> {
+        let request_id = frame.request_id();
+        let code = frame
+            .code()
+            .ok_or(ClientError::MissingCode { request_id })?;
+        let invalid = |problem| ClientError::InvalidResponse {
+            request_id,
+            problem,
+        };
+        let reason = match frame.reason() {
+            None => None,
+            Some(Ok(reason)) => Some(reason.to_owned()),
+            Some(Err(_)) => return Err(invalid(InvalidResponse::ReasonNotUtf8)),
+        };
+        if !code.is_success() {
+            return Err(ClientError::Refused {
+                request_id,
+                code,
+                reason,
+            });
+        }
+        let data = frame
+            .decode_data()
+            .map_err(|e| invalid(InvalidResponse::Undecodable(e)))?;
+        Ok(Response {
+            frame,
+            request_kind,
+            code,
+            reason,
+            data,
+        })
+    }
+
+    /// The id the request was sent with.
+    pub fn request_id(&self) -> i64 {
+        self.frame.request_id()
+    }
+
+    /// What was asked.
+    pub fn request_kind(&self) -> RequestKind {
+        self.request_kind
+    }
+
+    /// The code: 1000 `OK`, 1001 `NO_CONTENT` or 1002 `ALREADY_UP_TO_DATE`.
+    pub fn code(&self) -> ResponseStatusCode {
+        self.code
+    }
+
+    /// The server's reason, if it sent one.
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+
+    /// When the server sent it (epoch milliseconds).
+    pub fn timestamp(&self) -> i64 {
+        self.frame.timestamp()
+    }
+
+    /// The data, decoded.
+    pub fn data(&self) -> Option<&Data> {
+        self.data.as_ref()
+    }
+
+    /// The data, decoded, by value.
+    pub fn into_data(self) -> Option<Data> {
+        self.data
+    }
+
+    /// The data's oneof member, by value.
+    pub fn into_data_kind(self) -> Option<data::Kind> {
+        self.data.and_then(|data| data.kind)
+    }
+
+    /// The encoded `TurmsNotification.Data`, as it arrived.
+    pub fn data_bytes(&self) -> Option<&[u8]> {
+        self.frame.data()
+    }
+
+    /// The whole frame, as it arrived.
+    pub fn frame(&self) -> &frame::Response {
+        &self.frame
+    }
+
+    /// The `data.long` a creation answers with (a message id, a group id, …).
+    pub fn expect_long(self) -> Result<i64, ClientError> {
+        let request_id = self.request_id();
+        match self.into_data_kind() {
+            Some(data::Kind::Long(value)) => Ok(value),
+            other => Err(unexpected(request_id, "long", other.as_ref())),
+        }
+    }
+}
+
+/// The error for data of another shape than `expected`.
+pub(crate) fn unexpected(
+    request_id: i64,
+    expected: &'static str,
+    got: Option<&data::Kind>,
+) -> ClientError {
+    ClientError::InvalidResponse {
+        request_id,
+        problem: InvalidResponse::UnexpectedData {
+            expected,
+            got: match got {
+                Some(kind) => DataKind::of(kind).name().unwrap_or("unknown data"),
+                None => "no data",
+            },
+        },
+    }
+}
+
+/// What a pending request is for: the session state changes with the answer to a login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    Login,
+    Call,
+}
+
+/// What a caller waits on: the response frame, or the error that ended the wait.
+pub(crate) type Reply = Result<frame::Response, ClientError>;
+
+pub(crate) struct Pending {
+    pub(crate) purpose: Purpose,
+    pub(crate) reply: oneshot::Sender<Reply>,
+}
+
+/// The requests waiting for an answer, by id.
+#[derive(Default)]
+pub(crate) struct PendingRequests {
+    by_id: HashMap<i64, Pending>,
+}
+
+impl PendingRequests {
+    pub(crate) fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Registers a request under a fresh id and returns the id.
+    pub(crate) fn insert(&mut self, purpose: Purpose, reply: oneshot::Sender<Reply>) -> i64 {
+        let id = fresh_id(&mut rand::rng(), |id| self.by_id.contains_key(&id));
+        self.by_id.insert(id, Pending { purpose, reply });
+        id
+    }
+
+    pub(crate) fn contains(&self, id: i64) -> bool {
+        self.by_id.contains_key(&id)
+    }
+
+    pub(crate) fn remove(&mut self, id: i64) -> Option<Pending> {
+        self.by_id.remove(&id)
+    }
+
+    /// Every pending request, leaving none.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Pending> + '_ {
+        self.by_id.drain().map(|(_, pending)| pending)
+    }
+
+    /// Forgets requests whose callers stopped waiting.
+    pub(crate) fn sweep(&mut self) {
+        self.by_id.retain(|_, pending| !pending.reply.is_closed());
+    }
+}
+
+/// A random id in 1..=i64::MAX that `taken` does not claim, as the official clients pick
+/// them: the gateway refuses ids ≤ 0, and an id in flight twice could not be told apart.
+pub(crate) fn fresh_id(rng: &mut impl Rng, taken: impl Fn(i64) -> bool) -> i64 {
+    loop {
+        let id = rng.random_range(1..=i64::MAX);
+        if !taken(id) {
+            return id;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use prost::Message;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    use crate::frame::Frame;
+    use crate::proto::TurmsNotification;
+
+    fn response(notification: TurmsNotification) -> frame::Response {
+        match Frame::classify(Bytes::from(notification.encode_to_vec())).unwrap() {
+            Frame::Response(response) => response,
+            other => panic!("not a response: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ids_are_positive_and_skip_those_in_flight() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let first = fresh_id(&mut rng.clone(), |_| false);
+        assert!(first > 0);
+        // The same stream of random numbers, with the first one taken: the next is chosen.
+        let second = fresh_id(&mut rng, |id| id == first);
+        assert!(second > 0);
+        assert_ne!(second, first);
+    }
+
+    #[test]
+    fn pending_ids_never_collide() {
+        let mut pending = PendingRequests::default();
+        let mut receivers = Vec::new();
+        for _ in 0..1000 {
+            let (tx, rx) = oneshot::channel();
+            pending.insert(Purpose::Call, tx);
+            receivers.push(rx);
+        }
+        assert_eq!(pending.len(), 1000);
+        receivers.truncate(10);
+        pending.sweep();
+        assert_eq!(pending.len(), 10);
+    }
+
+    #[test]
+    fn success_codes_become_responses_with_data() {
+        for code in [1000, 1001, 1002, 1099] {
+            let frame = response(TurmsNotification {
+                request_id: Some(5),
+                code: Some(code),
+                data: Some(Data {
+                    kind: Some(data::Kind::Long(77)),
+                }),
+                ..Default::default()
+            });
+            let response =
+                Response::from_frame(frame, RequestKind::CREATE_MESSAGE_REQUEST).expect("success");
+            assert_eq!(response.code().as_i32(), code);
+            assert_eq!(response.request_id(), 5);
+            assert_eq!(response.expect_long().unwrap(), 77);
+        }
+    }
+
+    #[test]
+    fn failures_missing_codes_and_bad_data_are_typed() {
+        let refused = response(TurmsNotification {
+            request_id: Some(5),
+            code: Some(2011),
+            reason: Some("no".into()),
+            ..Default::default()
+        });
+        let error = Response::from_frame(refused, RequestKind::CREATE_SESSION_REQUEST).unwrap_err();
+        assert_eq!(error.code().as_i32(), 2011);
+        assert_eq!(error.reason(), Some("no"));
+
+        let no_code = response(TurmsNotification {
+            request_id: Some(5),
+            ..Default::default()
+        });
+        let error = Response::from_frame(no_code, RequestKind::CREATE_MESSAGE_REQUEST).unwrap_err();
+        assert_eq!(error.code(), ResponseStatusCode::INVALID_NOTIFICATION);
+
+        let no_data = response(TurmsNotification {
+            request_id: Some(5),
+            code: Some(1001),
+            ..Default::default()
+        });
+        let ok = Response::from_frame(no_data, RequestKind::CREATE_MESSAGE_REQUEST).unwrap();
+        let error = ok.expect_long().unwrap_err();
+        assert_eq!(error.code(), ResponseStatusCode::INVALID_RESPONSE);
+        assert!(error
+            .to_string()
+            .contains("expected data.long, got no data"));
+    }
+
+    #[test]
+    fn undecodable_data_is_an_invalid_response() {
+        // request_id 5, code 1000, data = one byte that is not a valid tag.
+        let frame = Bytes::from_static(&[0x20, 0x05, 0x28, 0xe8, 0x07, 0x3a, 0x01, 0xff]);
+        let Ok(Frame::Response(frame)) = Frame::classify(frame) else {
+            panic!("expected a response")
+        };
+        let error = Response::from_frame(frame, RequestKind::QUERY_MESSAGES_REQUEST).unwrap_err();
+        assert_eq!(error.code(), ResponseStatusCode::INVALID_RESPONSE);
+    }
+}

@@ -1,0 +1,381 @@
+//! The client against the mock gateway, end to end on loopback, over TCP and WebSocket.
+
+#![cfg(all(feature = "client", feature = "gateway"))]
+
+use std::future::Future;
+use std::time::Duration;
+
+use turms_wire::client::{
+    Client, ClientBuilder, CloseOrigin, Event, Events, LoginRequest, PushEvent, SessionState,
+};
+use turms_wire::frame::RequestKind;
+use turms_wire::gateway::{
+    CloseReason, GatewayBuilder, GatewayHandle, Reply, ScriptedResponse, SessionInfo, SessionTarget,
+};
+use turms_wire::proto::turms_request::Kind;
+use turms_wire::proto::{DeviceType, QueryMessagesRequest, TurmsRequest, UserStatus};
+use turms_wire::{ResponseStatusCode, SessionCloseStatus};
+
+const TEST_DEADLINE: Duration = Duration::from_secs(20);
+const SOON: Duration = Duration::from_secs(5);
+
+async fn within<F: Future<Output = ()>>(body: F) {
+    tokio::time::timeout(TEST_DEADLINE, body)
+        .await
+        .expect("test finished in time");
+}
+
+fn gateway() -> GatewayBuilder {
+    GatewayBuilder::new()
+        .tcp("127.0.0.1:0".parse().unwrap())
+        .ws("127.0.0.1:0".parse().unwrap())
+        .password("123")
+        .group(100, [1, 2, 3])
+        .on_event(|_| {})
+}
+
+fn client() -> ClientBuilder {
+    Client::builder()
+        .connect_timeout(SOON)
+        .request_timeout(SOON)
+        .close_timeout(Duration::from_millis(500))
+}
+
+fn tcp_url(gateway: &GatewayHandle) -> String {
+    format!("tcp://{}", gateway.tcp_addr().unwrap())
+}
+
+fn ws_url(gateway: &GatewayHandle) -> String {
+    gateway.ws_url().unwrap()
+}
+
+async fn login_at(url: &str, builder: ClientBuilder, user: i64) -> (Client, Events) {
+    let (client, events) = builder.connect(url).await.expect("connect");
+    let logged_in = client
+        .login(LoginRequest::new(user).password("123"))
+        .await
+        .expect("login");
+    assert!(logged_in.session.session_id_number().unwrap() > 0);
+    assert_eq!(
+        logged_in.session.server_id.as_deref(),
+        Some(turms_wire::gateway::DEFAULT_SERVER_ID)
+    );
+    (client, events)
+}
+
+async fn next_push(events: &mut Events) -> PushEvent {
+    next_matching(events, |e| match e {
+        Event::Push(push) => Some(push),
+        _ => None,
+    })
+    .await
+}
+
+async fn next_matching<T>(events: &mut Events, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+    tokio::time::timeout(SOON, async {
+        loop {
+            let event = events.recv().await.expect("event stream open");
+            if let Some(found) = pick(event) {
+                return found;
+            }
+        }
+    })
+    .await
+    .expect("the expected event arrives")
+}
+
+fn message_text(push: &PushEvent) -> (Option<i64>, Option<String>) {
+    match &push.request.kind {
+        Some(Kind::CreateMessageRequest(message)) => (message.message_id, message.text.clone()),
+        other => panic!("not a message: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn two_sessions_exchange_messages_tcp_to_ws_and_back() {
+    within(async {
+        let gateway = gateway().start().await.unwrap();
+        let (alice, mut alice_events) = login_at(&tcp_url(&gateway), client(), 1).await;
+        let (bob, mut bob_events) = login_at(&ws_url(&gateway), client(), 2).await;
+
+        let id = alice.send_private_message(2, "hello bob").await.unwrap();
+        let push = next_push(&mut bob_events).await;
+        assert_eq!(push.requester_id, Some(1));
+        assert_eq!(push.kind, Some(RequestKind::CREATE_MESSAGE_REQUEST));
+        assert_eq!(message_text(&push), (Some(id), Some("hello bob".into())));
+
+        let reply = bob.send_private_message(1, "hi alice").await.unwrap();
+        assert_ne!(reply, id);
+        let push = next_push(&mut alice_events).await;
+        assert_eq!(push.requester_id, Some(2));
+        assert_eq!(message_text(&push), (Some(reply), Some("hi alice".into())));
+
+        // Both messages are stored and visible to both.
+        for who in [&alice, &bob] {
+            let messages = who
+                .query_messages(QueryMessagesRequest::default())
+                .await
+                .unwrap();
+            let texts: Vec<_> = messages.iter().filter_map(|m| m.text.as_deref()).collect();
+            assert_eq!(texts, ["hello bob", "hi alice"]);
+        }
+        gateway.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn group_message_reaches_every_other_member() {
+    within(async {
+        let gateway = gateway().start().await.unwrap();
+        let (alice, _alice_events) = login_at(&tcp_url(&gateway), client(), 1).await;
+        let (_bob, mut bob_events) = login_at(&ws_url(&gateway), client(), 2).await;
+        let (_carol, mut carol_events) = login_at(&tcp_url(&gateway), client(), 3).await;
+
+        let id = alice.send_group_message(100, "hello group").await.unwrap();
+        for events in [&mut bob_events, &mut carol_events] {
+            let push = next_push(events).await;
+            assert_eq!(push.requester_id, Some(1));
+            let Some(Kind::CreateMessageRequest(message)) = &push.request.kind else {
+                panic!("{push:?}")
+            };
+            assert_eq!(message.group_id, Some(100));
+            assert_eq!(message.message_id, Some(id));
+            assert_eq!(message.text.as_deref(), Some("hello group"));
+        }
+
+        let messages = alice
+            .query_messages(QueryMessagesRequest {
+                are_group_messages: Some(true),
+                with_total: true,
+                ..QueryMessagesRequest::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].id, Some(id));
+        assert_eq!(messages[0].group_id, Some(100));
+        gateway.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn query_with_no_match_is_no_content_and_empty() {
+    within(async {
+        let gateway = gateway().start().await.unwrap();
+        for url in [tcp_url(&gateway), ws_url(&gateway)] {
+            let (alice, _events) = login_at(&url, client(), 1).await;
+            let messages = alice
+                .query_messages(QueryMessagesRequest {
+                    ids: vec![424242],
+                    ..QueryMessagesRequest::default()
+                })
+                .await
+                .unwrap();
+            assert!(messages.is_empty());
+            // Everything else the mock answers with NO_CONTENT: a success without data.
+            alice.update_online_status(UserStatus::Busy).await.unwrap();
+            assert!(alice.query_user_profiles([2]).await.unwrap().is_empty());
+            alice.logout().await.unwrap();
+        }
+        gateway.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_password_is_2011_and_the_connection_stays_open() {
+    within(async {
+        let gateway = gateway().start().await.unwrap();
+        for url in [tcp_url(&gateway), ws_url(&gateway)] {
+            let (client, _events) = client().connect(&url).await.unwrap();
+            let error = client
+                .login(LoginRequest::new(1).password("wrong"))
+                .await
+                .unwrap_err();
+            assert_eq!(
+                error.code(),
+                ResponseStatusCode::LOGIN_AUTHENTICATION_FAILED,
+                "{error}"
+            );
+            assert_eq!(client.state(), SessionState::Connected);
+            client
+                .login(LoginRequest::new(1).password("123"))
+                .await
+                .unwrap();
+            assert_eq!(client.state(), SessionState::Open);
+        }
+        gateway.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn logout_reports_500_from_the_gateway_on_both_transports() {
+    within(async {
+        let gateway = gateway().start().await.unwrap();
+        for url in [tcp_url(&gateway), ws_url(&gateway)] {
+            let (client, mut events) = login_at(&url, client(), 1).await;
+            let info = client.logout().await.unwrap();
+            assert_eq!(info.status, SessionCloseStatus::DISCONNECTED_BY_CLIENT);
+            assert_eq!(info.origin, CloseOrigin::Server);
+            // The close is reported once, then the connection ends: no 300 afterwards.
+            let mut closes = Vec::new();
+            loop {
+                match tokio::time::timeout(SOON, events.recv()).await.unwrap() {
+                    Some(Event::SessionClosed(info)) => closes.push(info),
+                    Some(Event::TransportError(e)) => panic!("transport error after close: {e}"),
+                    Some(Event::Disconnected) | None => break,
+                    Some(_) => {}
+                }
+            }
+            assert_eq!(closes, [info]);
+        }
+        gateway.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn heartbeats_keep_an_idle_session_alive_and_silence_gets_110() {
+    within(async {
+        let gateway = gateway()
+            .idle_timeout(Duration::from_millis(600))
+            .start()
+            .await
+            .unwrap();
+        // Heartbeats every 50 ms: the gateway's idle timeout never fires.
+        let (alive, _events) = login_at(
+            &tcp_url(&gateway),
+            client().heartbeat_interval(Duration::from_millis(50)),
+            1,
+        )
+        .await;
+        alive.heartbeat().await.unwrap();
+        // Without heartbeats: closed with 110 HEARTBEAT_TIMEOUT.
+        let (silent, _events) = login_at(&ws_url(&gateway), client().no_heartbeats(), 2).await;
+        let info = tokio::time::timeout(SOON, silent.closed()).await.unwrap();
+        assert_eq!(info.status, SessionCloseStatus::HEARTBEAT_TIMEOUT);
+        assert_eq!(info.origin, CloseOrigin::Server);
+        // The other one, idle as long and longer, is still open.
+        assert_eq!(alive.state(), SessionState::Open);
+        alive.send_private_message(2, "still here").await.unwrap();
+        gateway.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn second_login_of_the_same_device_closes_the_first_with_500() {
+    within(async {
+        let gateway = gateway().start().await.unwrap();
+        let (first, _events) = login_at(&tcp_url(&gateway), client(), 1).await;
+        let (_second, _events2) = login_at(&ws_url(&gateway), client(), 1).await;
+        let info = tokio::time::timeout(SOON, first.closed()).await.unwrap();
+        assert_eq!(info.status, SessionCloseStatus::DISCONNECTED_BY_CLIENT);
+        let error = first.send_private_message(2, "x").await.unwrap_err();
+        assert_eq!(error.code().as_i32(), 301);
+        // Another device type logs in alongside.
+        let (mobile, _events3) = client().connect(&tcp_url(&gateway)).await.unwrap();
+        mobile
+            .login(
+                LoginRequest::new(1)
+                    .password("123")
+                    .device_type(DeviceType::Android),
+            )
+            .await
+            .unwrap();
+        assert_eq!(gateway.sessions().len(), 2);
+        gateway.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn scripted_refusal_timeout_and_close_reach_the_caller_typed() {
+    within(async {
+        let gateway = gateway()
+            .script(
+                |_: &SessionInfo, request: &TurmsRequest| match &request.kind {
+                    Some(Kind::QueryUserProfilesRequest(_)) => Some(
+                        ScriptedResponse::new(ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE)
+                            .reason("not friends")
+                            .into(),
+                    ),
+                    Some(Kind::UpdateUserRequest(_)) => Some(Reply::Ignore),
+                    Some(Kind::DeleteRelationshipRequest(_)) => Some(
+                        CloseReason::new(SessionCloseStatus::DISCONNECTED_BY_ADMIN)
+                            .with_code(ResponseStatusCode::from_i32(1302))
+                            .with_reason("kicked")
+                            .into(),
+                    ),
+                    _ => None,
+                },
+            )
+            .start()
+            .await
+            .unwrap();
+        for url in [tcp_url(&gateway), ws_url(&gateway)] {
+            let (client, _events) = login_at(
+                &url,
+                client().request_timeout(Duration::from_millis(500)),
+                1,
+            )
+            .await;
+            let error = client.query_user_profiles([2]).await.unwrap_err();
+            assert_eq!(
+                error.code(),
+                ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE
+            );
+            assert_eq!(error.reason(), Some("not friends"));
+
+            let error = client
+                .request(Kind::UpdateUserRequest(Default::default()))
+                .await
+                .unwrap_err();
+            assert_eq!(error.code(), ResponseStatusCode::REQUEST_TIMEOUT);
+
+            let error = client
+                .request(Kind::DeleteRelationshipRequest(Default::default()))
+                .await
+                .unwrap_err();
+            assert_eq!(error.code().as_i32(), 301);
+            let info = client.close_info().unwrap();
+            assert_eq!(info.status, SessionCloseStatus::DISCONNECTED_BY_ADMIN);
+            assert_eq!(info.code.map(ResponseStatusCode::as_i32), Some(1302));
+            assert_eq!(info.reason.as_deref(), Some("kicked"));
+        }
+        gateway.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn admin_close_and_shutdown_carry_their_status() {
+    within(async {
+        let gateway = gateway().start().await.unwrap();
+        let (kicked, _events) = login_at(&tcp_url(&gateway), client(), 1).await;
+        let (stays, _events2) = login_at(&ws_url(&gateway), client(), 2).await;
+        gateway.close_session(
+            SessionTarget::User(1),
+            CloseReason::new(SessionCloseStatus::USER_IS_BLOCKED).with_reason("blocked"),
+        );
+        let info = tokio::time::timeout(SOON, kicked.closed()).await.unwrap();
+        assert_eq!(info.status, SessionCloseStatus::USER_IS_BLOCKED);
+        assert_eq!(info.reason.as_deref(), Some("blocked"));
+        assert_eq!(
+            info.recommendation(),
+            Some(turms_wire::status::Recommendation::StayOffline)
+        );
+        assert_eq!(stays.state(), SessionState::Open);
+        gateway.shutdown().await;
+        let info = tokio::time::timeout(SOON, stays.closed()).await.unwrap();
+        assert_eq!(info.status, SessionCloseStatus::SERVER_CLOSED);
+        assert_eq!(
+            info.recommendation(),
+            Some(turms_wire::status::Recommendation::Reconnect)
+        );
+    })
+    .await;
+}
