@@ -12,5 +12,12 @@ protoc --version
 protoc --java_out="$out/src" -I proto $(find proto -name '*.proto' | sort)
 javac -nowarn -d "$out/classes" -cp "$jar" $(find "$out/src" -name '*.java') benches/java/ParseBench.java
 cargo bench --bench alloc_counts -- --write-corpus "$out" > /dev/null
-java -Xms2g -Xmx2g -XX:+UseParallelGC -cp "$out/classes:$jar" ParseBench \
-    "$out/session_mix.bin" "$out/notif_vectors.bin"
+# As the JVM runs by default on this machine (both cores: the collector works beside the
+# parser), then confined to one core like the single-threaded Rust benchmarks.
+for cpus in all 0; do
+    pin=()
+    if [ "$cpus" != all ]; then pin=(taskset -c "$cpus"); fi
+    echo "cores: $cpus"
+    "${pin[@]}" java -Xms2g -Xmx2g -XX:+UseParallelGC -cp "$out/classes:$jar" ParseBench \
+        "$out/session_mix.bin" "$out/notif_vectors.bin"
+done
