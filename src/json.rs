@@ -43,7 +43,8 @@ use prost_reflect::{
     DescriptorPool, DeserializeOptions, DynamicMessage, Kind, MessageDescriptor, ReflectMessage,
     SerializeOptions,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::proto::{TurmsNotification, TurmsRequest, FILE_DESCRIPTOR_SET};
@@ -136,6 +137,43 @@ pub fn message_to_json(full_name: &str, body: &[u8]) -> Result<Value, JsonError>
         source,
     })?;
     dynamic_to_json(&message)
+}
+
+/// Decodes `body` as the message type `full_name` and writes its proto3 JSON text once, to be
+/// embedded as is in a larger document (no `Value` built, no reparse). Keys are in field order.
+pub fn message_to_raw_json(full_name: &str, body: &[u8]) -> Result<Box<RawValue>, JsonError> {
+    let descriptor = message_descriptor(full_name)?;
+    let message = DynamicMessage::decode(descriptor, body).map_err(|source| JsonError::Decode {
+        message_type: full_name.to_owned(),
+        source,
+    })?;
+    let options = SerializeOptions::new().use_proto_field_name(true);
+    // serde_json's text writer prints an `f32` in its own shortest form.
+    serde_json::value::to_raw_value(&WithOptions(&message, &options)).map_err(|source| {
+        JsonError::Serialize {
+            message_type: full_name.to_owned(),
+            source,
+        }
+    })
+}
+
+/// [`message_to_raw_json`] for a `TurmsNotification` body (no length prefix).
+pub fn notification_to_raw_json(body: &[u8]) -> Result<Box<RawValue>, JsonError> {
+    message_to_raw_json(NOTIFICATION_TYPE, body)
+}
+
+/// [`message_to_raw_json`] for a `TurmsRequest` body (no length prefix).
+pub fn request_to_raw_json(body: &[u8]) -> Result<Box<RawValue>, JsonError> {
+    message_to_raw_json(REQUEST_TYPE, body)
+}
+
+/// A reflected message with its serialization options, as one `Serialize` value.
+struct WithOptions<'a>(&'a DynamicMessage, &'a SerializeOptions);
+
+impl Serialize for WithOptions<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_with_options(serializer, self.1)
+    }
 }
 
 /// Decodes a `TurmsNotification` body (no length prefix) and maps it to proto3 JSON.

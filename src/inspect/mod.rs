@@ -33,7 +33,8 @@ use std::io::{self, Write};
 
 use bytes::Bytes;
 use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 pub use input::{InputEncoding, InputError, TextDecoder};
@@ -152,6 +153,39 @@ impl Serialize for FrameError {
     }
 }
 
+/// A message in proto3 JSON, kept as the text prost-reflect wrote (keys in field order): a
+/// record is printed many times more often than it is looked into, and the text embeds in a
+/// line as is.
+#[derive(Clone, Debug)]
+pub struct MessageJson(Box<RawValue>);
+
+impl MessageJson {
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The JSON as a value to look into.
+    pub fn to_value(&self) -> Value {
+        let mut reader = serde_json::Deserializer::from_str(self.0.get());
+        // Written from a message decoded within the recursion limit: its depth is bounded.
+        reader.disable_recursion_limit();
+        Value::deserialize(&mut reader).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for MessageJson {
+    fn eq(&self, other: &MessageJson) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Serialize for MessageJson {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 /// What a `TurmsNotification` frame holds, from its envelope, plus the whole message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NotificationSummary {
@@ -174,7 +208,7 @@ pub struct NotificationSummary {
     /// The frame's length in bytes (without its length prefix).
     pub size: usize,
     /// The message in proto3 JSON; `None` for a heartbeat ack.
-    pub message: Option<Value>,
+    pub message: Option<MessageJson>,
 }
 
 /// What a `TurmsRequest` frame holds, from its envelope, plus the whole message.
@@ -190,7 +224,7 @@ pub struct RequestSummary {
     /// The frame's length in bytes (without its length prefix); 0 for a heartbeat.
     pub size: usize,
     /// The message in proto3 JSON; `None` for a heartbeat.
-    pub message: Option<Value>,
+    pub message: Option<MessageJson>,
 }
 
 impl RequestSummary {
@@ -327,7 +361,8 @@ fn notification_summary(body: Bytes) -> Result<NotificationSummary, FrameError> 
             })
         }
     };
-    let message = json::notification_to_json(envelope.bytes()).map_err(FrameError::undecodable)?;
+    let message =
+        json::notification_to_raw_json(envelope.bytes()).map_err(FrameError::undecodable)?;
     Ok(NotificationSummary {
         class,
         request_id: envelope.request_id(),
@@ -338,7 +373,7 @@ fn notification_summary(body: Bytes) -> Result<NotificationSummary, FrameError> 
         relayed_kind: envelope.relayed_kind(),
         data_kind: envelope.data_kind(),
         size,
-        message: Some(message),
+        message: Some(MessageJson(message)),
     })
 }
 
@@ -354,13 +389,13 @@ fn request_summary(body: Bytes) -> Result<RequestSummary, FrameError> {
             message: None,
         });
     };
-    let message = json::request_to_json(request.bytes()).map_err(FrameError::undecodable)?;
+    let message = json::request_to_raw_json(request.bytes()).map_err(FrameError::undecodable)?;
     Ok(RequestSummary {
         request_id: request.request_id(),
         kind: request.kind(),
         gateway_rejection: request.gateway_accepts().err().map(|e| e.to_string()),
         size,
-        message: Some(message),
+        message: Some(MessageJson(message)),
     })
 }
 

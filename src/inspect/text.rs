@@ -4,7 +4,7 @@ use std::fmt::{self, Write};
 
 use serde_json::Value;
 
-use super::{FrameRecord, NotificationSummary, Outcome, RequestSummary};
+use super::{FrameRecord, MessageJson, NotificationSummary, Outcome, RequestSummary};
 
 /// How much of the message's remaining JSON a line shows.
 const MAX_PAYLOAD_CHARS: usize = 240;
@@ -86,11 +86,10 @@ fn write_request(r: &RequestSummary, out: &mut impl Write) -> fmt::Result {
 }
 
 /// The message's JSON without the keys the line already shows, shortened.
-fn write_rest(message: Option<&Value>, shown: &[&str], out: &mut impl Write) -> fmt::Result {
-    let Some(Value::Object(fields)) = message else {
+fn write_rest(message: Option<&MessageJson>, shown: &[&str], out: &mut impl Write) -> fmt::Result {
+    let Some(Value::Object(mut rest)) = message.map(MessageJson::to_value) else {
         return Ok(());
     };
-    let mut rest = fields.clone();
     rest.retain(|key, _| !shown.contains(&key.as_str()));
     if rest.is_empty() {
         return Ok(());

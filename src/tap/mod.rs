@@ -5,8 +5,8 @@
 //! one line per frame (the records of [`crate::inspect`], with the time, the connection number
 //! and the direction), pairs responses with their requests, and prints a summary at the end.
 //!
-//! Forwarding never waits on the display. Each read is written on at once; a reference to the
-//! same bytes goes to the display through a bounded queue with `try_send`. When the queue is
+//! Forwarding never waits on the display. Each read is written on at once; then a reference to
+//! the same bytes goes to the display through a bounded queue with `try_send`. When the queue is
 //! full the chunk is not shown, only counted, and since the frame boundaries of that direction
 //! are then unknown, the display reports the gap once and stops decoding that direction of
 //! that connection (it never prints frames it would have to guess at). A slow terminal costs
@@ -331,6 +331,9 @@ impl Pump<'_> {
             }
             let at = Instant::now();
             let chunk = buf.split().freeze();
+            // Forwarded first: handing the chunk over may wake the display thread, which
+            // is none of the connection's business.
+            to.write_all(&chunk).await?;
             let len = read as u64;
             self.copied.forwarded.fetch_add(len, Ordering::Relaxed);
             self.counters.bytes[self.dir as usize].fetch_add(len, Ordering::Relaxed);
@@ -339,7 +342,7 @@ impl Pump<'_> {
                 conn: self.conn,
                 dir: self.dir,
                 at,
-                bytes: chunk.clone(),
+                bytes: chunk,
                 dropped_before: undelivered,
             }) {
                 Ok(()) => self.copied.undelivered.store(0, Ordering::Relaxed),
@@ -353,7 +356,6 @@ impl Pump<'_> {
                 // The display has stopped: forwarding goes on regardless.
                 Err(TrySendError::Closed(_)) => {}
             }
-            to.write_all(&chunk).await?;
         }
     }
 }
