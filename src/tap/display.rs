@@ -176,6 +176,8 @@ pub(crate) struct Display<W: Write> {
     upstream: String,
     limits: [usize; 2],
     started: (SystemTime, Instant),
+    /// The last time printed: every frame of a chunk has the chunk's time.
+    last_time: Option<(Instant, Arc<str>)>,
     conns: HashMap<u64, ConnState>,
     totals: [DirectionTotals; 2],
     responses: BTreeMap<Option<i32>, u64>,
@@ -193,6 +195,7 @@ impl<W: Write> Display<W> {
             upstream: config.upstream.clone(),
             limits: [config.max_request_frame, config.max_notification_frame],
             started: (SystemTime::now(), Instant::now()),
+            last_time: None,
             conns: HashMap::new(),
             totals: Default::default(),
             responses: BTreeMap::new(),
@@ -573,10 +576,17 @@ impl<W: Write> Display<W> {
 
     // Output.
 
-    fn time(&self, at: Instant) -> String {
+    fn time(&mut self, at: Instant) -> Arc<str> {
+        if let Some((last, time)) = &self.last_time {
+            if *last == at {
+                return Arc::clone(time);
+            }
+        }
         let (system, instant) = self.started;
         let when = system + at.saturating_duration_since(instant);
-        humantime::format_rfc3339_micros(when).to_string()
+        let time: Arc<str> = humantime::format_rfc3339_micros(when).to_string().into();
+        self.last_time = Some((at, Arc::clone(&time)));
+        time
     }
 
     fn write(&mut self, write: impl FnOnce(&mut BufWriter<W>) -> io::Result<()>) {
@@ -597,9 +607,10 @@ impl<W: Write> Display<W> {
             Transport::Tcp => "tcp",
             Transport::WebSocket => "ws",
         };
+        let time = self.time(Instant::now());
         let line = match self.format {
             OutputFormat::Json => serde_json::to_string(&EventLine {
-                time: &self.time(Instant::now()),
+                time: &time,
                 conn: None,
                 dir: None,
                 event: "listening",
