@@ -163,7 +163,10 @@ impl Tap {
         let display = Display::new(out, &config, Arc::clone(&counters));
         let display = std::thread::Builder::new()
             .name("turms-wire-tap-display".into())
-            .spawn(move || display.run(queue))?;
+            .spawn(move || {
+                lower_priority();
+                display.run(queue)
+            })?;
         let _ = events
             .send(Event::Listening {
                 addr: listener.local_addr()?,
@@ -205,6 +208,19 @@ impl Tap {
             .await
             .map_err(io::Error::other)?
             .map_err(|_| io::Error::other("the display thread panicked"))
+    }
+}
+
+/// Makes the calling thread yield the CPU to every ordinary thread: on a busy machine the
+/// display then only gets the time forwarding does not need, and falls behind rather than
+/// slowing the connections down.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `setpriority` takes no pointers; on Linux `PRIO_PROCESS` with the id of a thread
+    // (from `gettid`) sets that thread's nice value alone. A failure leaves the priority as it was.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 19);
     }
 }
 
