@@ -131,27 +131,32 @@ pub fn message_descriptor(full_name: &str) -> Result<MessageDescriptor, JsonErro
 
 /// Decodes `body` as the message type `full_name` and maps it to proto3 JSON.
 pub fn message_to_json(full_name: &str, body: &[u8]) -> Result<Value, JsonError> {
-    let descriptor = message_descriptor(full_name)?;
-    let message = DynamicMessage::decode(descriptor, body).map_err(|source| JsonError::Decode {
-        message_type: full_name.to_owned(),
-        source,
-    })?;
-    dynamic_to_json(&message)
+    dynamic_to_json(&decode_dynamic(full_name, body)?)
 }
 
 /// Decodes `body` as the message type `full_name` and writes its proto3 JSON text once, to be
 /// embedded as is in a larger document (no `Value` built, no reparse). Keys are in field order.
 pub fn message_to_raw_json(full_name: &str, body: &[u8]) -> Result<Box<RawValue>, JsonError> {
+    dynamic_to_raw_json(&decode_dynamic(full_name, body)?)
+}
+
+/// Decodes `body` as the message type `full_name`, within prost's recursion limit.
+fn decode_dynamic(full_name: &str, body: &[u8]) -> Result<DynamicMessage, JsonError> {
     let descriptor = message_descriptor(full_name)?;
-    let message = DynamicMessage::decode(descriptor, body).map_err(|source| JsonError::Decode {
+    DynamicMessage::decode(descriptor, body).map_err(|source| JsonError::Decode {
         message_type: full_name.to_owned(),
         source,
-    })?;
+    })
+}
+
+/// The proto3 JSON text of a reflected message, with the proto field names.
+fn dynamic_to_raw_json(message: &DynamicMessage) -> Result<Box<RawValue>, JsonError> {
     let options = SerializeOptions::new().use_proto_field_name(true);
-    // serde_json's text writer prints an `f32` in its own shortest form.
-    serde_json::value::to_raw_value(&WithOptions(&message, &options)).map_err(|source| {
+    // serde_json's text writer prints an `f32` in its own shortest form, whereas serializing
+    // straight into a `Value` would widen it to `f64` digits.
+    serde_json::value::to_raw_value(&WithOptions(message, &options)).map_err(|source| {
         JsonError::Serialize {
-            message_type: full_name.to_owned(),
+            message_type: message.descriptor().full_name().to_owned(),
             source,
         }
     })
@@ -193,22 +198,12 @@ pub fn to_json<M: Message>(full_name: &str, message: &M) -> Result<Value, JsonEr
 
 /// Maps a reflected message to proto3 JSON.
 pub fn dynamic_to_json(message: &DynamicMessage) -> Result<Value, JsonError> {
-    let message_type = message.descriptor().full_name().to_owned();
-    let options = SerializeOptions::new().use_proto_field_name(true);
-    // Written as text first: serde_json's text writer prints an `f32` in its own shortest
-    // form, whereas serializing straight into a `Value` widens it to `f64` digits.
-    let mut text = Vec::new();
-    message
-        .serialize_with_options(&mut serde_json::Serializer::new(&mut text), &options)
-        .map_err(|source| JsonError::Serialize {
-            message_type: message_type.clone(),
-            source,
-        })?;
+    let text = dynamic_to_raw_json(message)?;
     // The text came from a message decoded within the recursion limit, so its depth is bounded.
-    let mut reader = serde_json::Deserializer::from_slice(&text);
+    let mut reader = serde_json::Deserializer::from_str(text.get());
     reader.disable_recursion_limit();
     Value::deserialize(&mut reader).map_err(|source| JsonError::Serialize {
-        message_type,
+        message_type: message.descriptor().full_name().to_owned(),
         source,
     })
 }
