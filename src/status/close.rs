@@ -330,38 +330,4 @@ impl SessionCloseStatus {
     }
 }
 
-impl From<i32> for SessionCloseStatus {
-    fn from(status: i32) -> Self {
-        Self(status)
-    }
-}
-
-impl From<SessionCloseStatus> for i32 {
-    fn from(status: SessionCloseStatus) -> Self {
-        status.0
-    }
-}
-
-impl From<proto::SessionCloseStatus> for SessionCloseStatus {
-    /// Keeps the number; `Unspecified` becomes 0, which is not a status.
-    fn from(status: proto::SessionCloseStatus) -> Self {
-        Self(status as i32)
-    }
-}
-
-impl fmt::Display for SessionCloseStatus {
-    /// `110 HEARTBEAT_TIMEOUT`, or `999 (unknown)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(name) => write!(f, "{} {}", self.0, name),
-            None => write!(f, "{} (unknown)", self.0),
-        }
-    }
-}
-
-impl fmt::Debug for SessionCloseStatus {
-    /// The same as `Display`, so frames print their statuses readably.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
+wire_code_impls!(SessionCloseStatus);

@@ -27,6 +27,48 @@
 //! assert_eq!(names, [1100, 100]);
 //! ```
 
+/// The conversions and formatting both code newtypes share: the `i32` in and out unchanged,
+/// the prost enum in, and `Display`/`Debug` as `number NAME` or `number (unknown)`.
+macro_rules! wire_code_impls {
+    ($code:ident) => {
+        impl From<i32> for $code {
+            fn from(number: i32) -> Self {
+                Self(number)
+            }
+        }
+
+        impl From<$code> for i32 {
+            fn from(code: $code) -> Self {
+                code.0
+            }
+        }
+
+        impl From<crate::proto::wire::$code> for $code {
+            /// Keeps the number; `Unspecified` becomes 0, which is not a code.
+            fn from(code: crate::proto::wire::$code) -> Self {
+                Self(code as i32)
+            }
+        }
+
+        impl std::fmt::Display for $code {
+            /// `1100 INVALID_REQUEST`, or `7777 (unknown)`.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self.name() {
+                    Some(name) => write!(f, "{} {}", self.0, name),
+                    None => write!(f, "{} (unknown)", self.0),
+                }
+            }
+        }
+
+        impl std::fmt::Debug for $code {
+            /// The same as `Display`, so frames print their codes readably.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(self, f)
+            }
+        }
+    };
+}
+
 mod category;
 mod class;
 mod clients;

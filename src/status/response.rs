@@ -1,7 +1,5 @@
 //! [`ResponseStatusCode`]: the code of a response, lossless over the wire's `i32`.
 
-use std::fmt;
-
 use super::category::Category;
 use super::class::StatusClass;
 use super::clients::OfficialClient;
@@ -224,38 +222,4 @@ impl ResponseStatusCode {
     }
 }
 
-impl From<i32> for ResponseStatusCode {
-    fn from(code: i32) -> Self {
-        Self(code)
-    }
-}
-
-impl From<ResponseStatusCode> for i32 {
-    fn from(code: ResponseStatusCode) -> Self {
-        code.0
-    }
-}
-
-impl From<proto::ResponseStatusCode> for ResponseStatusCode {
-    /// Keeps the number; `Unspecified` becomes 0, which is not a code.
-    fn from(code: proto::ResponseStatusCode) -> Self {
-        Self(code as i32)
-    }
-}
-
-impl fmt::Display for ResponseStatusCode {
-    /// `1100 INVALID_REQUEST`, or `7777 (unknown)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(name) => write!(f, "{} {}", self.0, name),
-            None => write!(f, "{} (unknown)", self.0),
-        }
-    }
-}
-
-impl fmt::Debug for ResponseStatusCode {
-    /// The same as `Display`, so frames print their codes readably.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
+wire_code_impls!(ResponseStatusCode);
