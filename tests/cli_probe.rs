@@ -42,6 +42,22 @@ async fn run(args: &[&str]) -> (i32, Vec<Value>) {
     (output.status.code().expect("exit code"), lines)
 }
 
+/// Runs `probe --server SERVER --user USER --password PASSWORD EXTRA… --json`.
+async fn probe_json(server: &str, user: &str, password: &str, extra: &[&str]) -> (i32, Vec<Value>) {
+    let mut args = vec![
+        "probe",
+        "--server",
+        server,
+        "--user",
+        user,
+        "--password",
+        password,
+    ];
+    args.extend_from_slice(extra);
+    args.push("--json");
+    run(&args).await
+}
+
 fn events<'a>(lines: &'a [Value], name: &str) -> Vec<&'a Value> {
     lines.iter().filter(|l| l["event"] == name).collect()
 }
@@ -52,17 +68,7 @@ async fn nothing_listening_exits_2_with_a_network_error() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     for server in [format!("tcp://{addr}"), format!("ws://{addr}")] {
-        let (code, lines) = run(&[
-            "probe",
-            "--server",
-            &server,
-            "--user",
-            "1",
-            "--password",
-            "x",
-            "--json",
-        ])
-        .await;
+        let (code, lines) = probe_json(&server, "1", "x", &[]).await;
         assert_eq!(code, 2, "{lines:?}");
         let errors = events(&lines, "error");
         assert_eq!(errors.len(), 1, "{lines:?}");
@@ -83,19 +89,7 @@ async fn silent_peer_is_bounded_by_the_timeout_and_exits_2() {
         let _ = tcp.read_to_end(&mut sink).await;
         sink
     });
-    let (code, lines) = run(&[
-        "probe",
-        "--server",
-        &server,
-        "--user",
-        "1",
-        "--password",
-        "x",
-        "--timeout",
-        "1",
-        "--json",
-    ])
-    .await;
+    let (code, lines) = probe_json(&server, "1", "x", &["--timeout", "1"]).await;
     assert_eq!(code, 2, "{lines:?}");
     assert_eq!(events(&lines, "connected").len(), 1);
     let errors = events(&lines, "error");
@@ -126,19 +120,7 @@ async fn peer_dripping_one_byte_at_a_time_cannot_hold_the_probe() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     });
-    let (code, lines) = run(&[
-        "probe",
-        "--server",
-        &server,
-        "--user",
-        "1",
-        "--password",
-        "x",
-        "--timeout",
-        "1",
-        "--json",
-    ])
-    .await;
+    let (code, lines) = probe_json(&server, "1", "x", &["--timeout", "1"]).await;
     assert_eq!(code, 2, "{lines:?}");
     assert_eq!(events(&lines, "error")[0]["code_name"], "REQUEST_TIMEOUT");
     peer.abort();
@@ -146,17 +128,7 @@ async fn peer_dripping_one_byte_at_a_time_cannot_hold_the_probe() {
 
 #[tokio::test]
 async fn bad_server_address_exits_2() {
-    let (code, lines) = run(&[
-        "probe",
-        "--server",
-        "http://127.0.0.1:1",
-        "--user",
-        "1",
-        "--password",
-        "x",
-        "--json",
-    ])
-    .await;
+    let (code, lines) = probe_json("http://127.0.0.1:1", "1", "x", &[]).await;
     assert_eq!(code, 2);
     assert_eq!(events(&lines, "error")[0]["code_name"], "ILLEGAL_ARGUMENT");
 }
@@ -191,22 +163,12 @@ async fn login_message_and_logout_exit_0_on_both_transports() {
         bob.login(LoginRequest::new(2).password("123"))
             .await
             .unwrap();
-        let (code, lines) = run(&[
-            "probe",
-            "--server",
+        let (code, lines) = probe_json(
             &server,
-            "--user",
             "1",
-            "--password",
             "123",
-            "--to",
-            "2",
-            "--text",
-            "hello",
-            "--timeout",
-            "5",
-            "--json",
-        ])
+            &["--to", "2", "--text", "hello", "--timeout", "5"],
+        )
         .await;
         assert_eq!(code, 0, "{lines:?}");
         let order: Vec<&str> = lines
@@ -272,21 +234,8 @@ async fn pushes_received_while_waiting_are_printed() {
         .login(LoginRequest::new(1).password("123"))
         .await
         .unwrap();
-    let probe = tokio::spawn(async move {
-        run(&[
-            "probe",
-            "--server",
-            &server,
-            "--user",
-            "2",
-            "--password",
-            "123",
-            "--wait",
-            "1.5",
-            "--json",
-        ])
-        .await
-    });
+    let probe =
+        tokio::spawn(async move { probe_json(&server, "2", "123", &["--wait", "1.5"]).await });
     // Send once the probe's session is there.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !gateway.sessions().iter().any(|s| s.user_id == 2) {
@@ -317,21 +266,8 @@ async fn pushes_received_while_waiting_are_printed() {
 async fn wrong_password_exits_1_with_the_code() {
     let gateway = mock_gateway().await;
     for server in urls(&gateway) {
-        let (code, lines) = run(&[
-            "probe",
-            "--server",
-            &server,
-            "--user",
-            "1",
-            "--password",
-            "nope",
-            "--to",
-            "2",
-            "--text",
-            "never sent",
-            "--json",
-        ])
-        .await;
+        let (code, lines) =
+            probe_json(&server, "1", "nope", &["--to", "2", "--text", "never sent"]).await;
         assert_eq!(code, 1, "{lines:?}");
         let login = &events(&lines, "login")[0];
         assert_eq!(login["code"], 2011);
@@ -363,21 +299,7 @@ async fn refused_message_and_gateway_close_exit_1() {
         },
     );
     let server = urls(&gateway)[0].clone();
-    let (code, lines) = run(&[
-        "probe",
-        "--server",
-        &server,
-        "--user",
-        "1",
-        "--password",
-        "123",
-        "--to",
-        "66",
-        "--text",
-        "x",
-        "--json",
-    ])
-    .await;
+    let (code, lines) = probe_json(&server, "1", "123", &["--to", "66", "--text", "x"]).await;
     assert_eq!(code, 1, "{lines:?}");
     let response = &events(&lines, "response")[0];
     assert_eq!(response["code"], 5000);
@@ -386,21 +308,7 @@ async fn refused_message_and_gateway_close_exit_1() {
     // The session itself ended by our logout.
     assert_eq!(events(&lines, "closed")[0]["close_status"], 500);
 
-    let (code, lines) = run(&[
-        "probe",
-        "--server",
-        &server,
-        "--user",
-        "1",
-        "--password",
-        "123",
-        "--to",
-        "2",
-        "--text",
-        "x",
-        "--json",
-    ])
-    .await;
+    let (code, lines) = probe_json(&server, "1", "123", &["--to", "2", "--text", "x"]).await;
     assert_eq!(code, 1, "{lines:?}");
     let closed = &events(&lines, "closed")[0];
     assert_eq!(closed["close_status"], 600);
