@@ -142,27 +142,32 @@ impl Frame {
             return Err((error, frame));
         }
         let merged = NotificationEnvelope::merged(&frame, &env);
-        // Each arm builds the frame where it is returned, rather than moving a finished one.
-        macro_rules! frame {
-            ($variant:ident, $view:ident) => {
-                Ok(Frame::$variant($view(NotificationEnvelope::new(
-                    frame, env, merged,
-                ))))
-            };
-        }
-        if env.has(scan::REQUEST_ID) && env.request_id == HEARTBEAT_FAILURE_REQUEST_ID {
-            frame!(HeartbeatFailure, Response)
+        let class = if env.has(scan::REQUEST_ID) && env.request_id == HEARTBEAT_FAILURE_REQUEST_ID {
+            FrameClass::HeartbeatFailure
         } else if env.has(scan::CLOSE_STATUS) {
-            frame!(Closed, Closed)
+            FrameClass::Close
         } else if env.has(scan::RELAYED) {
-            frame!(Push, Push)
+            FrameClass::Push
         } else if env.has(scan::REQUEST_ID) {
-            frame!(Response, Response)
-        } else if env.data_kind == DataKind::USER_SESSION.number() {
-            frame!(SessionInfo, SessionInfo)
+            FrameClass::Response
+        } else if u32::from(env.data_kind) == DataKind::USER_SESSION.number() {
+            FrameClass::SessionInfo
         } else {
-            frame!(Notification, Notification)
-        }
+            FrameClass::Notification
+        };
+        // The class is settled before the envelope is wrapped, so that every arm wraps the same
+        // value and the envelope is written into the frame once.
+        let envelope = NotificationEnvelope::new(frame, env, merged);
+        Ok(match class {
+            FrameClass::HeartbeatFailure => Frame::HeartbeatFailure(Response(envelope)),
+            FrameClass::Close => Frame::Closed(Closed(envelope)),
+            FrameClass::Push => Frame::Push(Push(envelope)),
+            FrameClass::Response => Frame::Response(Response(envelope)),
+            FrameClass::SessionInfo => Frame::SessionInfo(SessionInfo(envelope)),
+            FrameClass::Notification | FrameClass::Heartbeat => {
+                Frame::Notification(Notification(envelope))
+            }
+        })
     }
 
     /// The frame's class.
@@ -301,6 +306,18 @@ mod tests {
             assert_eq!(back.as_ptr(), bytes.as_ptr(), "not a copy");
             assert_eq!(back, bytes);
         }
+    }
+
+    /// Every frame a client receives is moved out of the codec, through its `Result`s and into
+    /// the caller: a larger `Frame` makes every frame cost more.
+    #[test]
+    fn a_frame_stays_small_to_move() {
+        assert!(
+            core::mem::size_of::<Frame>() <= 120,
+            "{} bytes",
+            core::mem::size_of::<Frame>()
+        );
+        assert!(core::mem::size_of::<scan::Envelope>() <= 72);
     }
 
     #[test]

@@ -13,9 +13,11 @@ use crate::status::{ResponseStatusCode, SessionCloseStatus};
 
 /// The envelope fields of one `TurmsNotification` frame, read without decoding its payloads.
 ///
-/// Holds the frame's bytes and where each field lies in them; payloads are sliced, and `reason`
-/// is checked for UTF-8, only when asked for. Every accessor returns what a full decode of the
-/// frame ([`Frame::decode`](super::Frame::decode)) would hold in that field.
+/// Holds the frame's bytes, the envelope's values and where its payloads lie; payloads are
+/// sliced, and `reason` is checked for UTF-8, only when asked for. The few values that lie
+/// inside a payload (the session ids, the relayed request's id) are read from it when asked
+/// for, so that every frame stays small to move. Every accessor returns what a full decode of
+/// the frame ([`Frame::decode`](super::Frame::decode)) would hold in that field.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NotificationEnvelope {
     bytes: Bytes,
@@ -149,7 +151,7 @@ impl NotificationEnvelope {
     /// Which member of `data.kind` is set, if `data` is present and has one.
     #[inline]
     pub fn data_kind(&self) -> Option<DataKind> {
-        (self.env.data_kind != 0).then_some(DataKind::from_number(self.env.data_kind))
+        (self.env.data_kind != 0).then_some(DataKind::from_number(u32::from(self.env.data_kind)))
     }
 
     /// Decodes `data` as a full decode of the frame decodes it: from the frame, so the nesting
@@ -193,16 +195,22 @@ impl NotificationEnvelope {
     /// Which member of `relayed_request.kind` is set, if any.
     #[inline]
     pub fn relayed_kind(&self) -> Option<RequestKind> {
-        (self.env.relayed_kind != 0).then_some(RequestKind::from_number(self.env.relayed_kind))
+        (self.env.relayed_kind != 0)
+            .then_some(RequestKind::from_number(u32::from(self.env.relayed_kind)))
     }
 
     /// `relayed_request.request_id`: the id the original sender gave its request, which means
-    /// nothing to the recipient of the push.
+    /// nothing to the recipient of the push. Read from the relayed request's top level when
+    /// asked for (no allocation).
     #[inline]
     pub fn relayed_request_id(&self) -> Option<i64> {
-        self.env
-            .has(scan::RELAYED_REQUEST_ID)
-            .then_some(self.env.relayed_request_id)
+        // Read again from the relayed request: few callers want it, and every frame would
+        // carry it otherwise.
+        if self.env.has(scan::RELAYED_UNREADABLE) {
+            return None;
+        }
+        let scan = scan::relayed_request(self.relayed_request()?)?;
+        scan.has_request_id.then_some(scan.request_id)
     }
 
     /// Decodes `relayed_request` as a full decode of the frame decodes it (see
@@ -220,26 +228,29 @@ impl NotificationEnvelope {
         self.env.custom_attributes as usize
     }
 
-    /// `data.user_session.session_id`, if `data` holds a `user_session` that sets it.
+    /// `data.user_session.session_id`, if `data` holds a `user_session` that sets it. Read from
+    /// `data` when asked for (no allocation).
     #[inline]
     pub fn session_id(&self) -> Option<&str> {
-        self.session_str(scan::SESSION_ID, self.env.session_id)
+        self.session_str(|ids| ids.session_id)
     }
 
     /// `data.user_session.server_id`, if `data` holds a `user_session` that sets it (the
     /// gateway writes an explicit empty string when it has no id: `Some("")`).
     #[inline]
     pub fn server_id(&self) -> Option<&str> {
-        self.session_str(scan::SERVER_ID, self.env.server_id)
+        self.session_str(|ids| ids.server_id)
     }
 
-    #[inline]
-    fn session_str(&self, bit: u16, span: scan::Span) -> Option<&str> {
-        if self.env.data_kind != DataKind::USER_SESSION.number() || !self.env.has(bit) {
+    /// One of the session ids, read again from `data` (classification checked that it reads).
+    fn session_str(&self, which: fn(&scan::DataScan) -> Option<scan::Span>) -> Option<&str> {
+        if u32::from(self.env.data_kind) != DataKind::USER_SESSION.number() {
             return None;
         }
-        // Checked for UTF-8 during classification.
-        core::str::from_utf8(span.of(&self.bytes)).ok()
+        let data = self.data()?;
+        let mut ids = scan::DataScan::default();
+        scan::data(data, scan::Span::whole(data), &mut ids).ok()?;
+        core::str::from_utf8(which(&ids)?.of(data)).ok()
     }
 }
 

@@ -50,6 +50,12 @@ impl Span {
         }
     }
 
+    /// All of `buf` (shorter than 4 GiB, as every frame is).
+    #[inline]
+    pub fn whole(buf: &[u8]) -> Span {
+        Span::new(0, buf.len())
+    }
+
     /// The range's bytes; `buf` must be the buffer the range was scanned from.
     #[inline]
     pub fn of(self, buf: &[u8]) -> &[u8] {
@@ -359,40 +365,38 @@ pub(crate) const DATA: u16 = 1 << 3;
 pub(crate) const REQUESTER_ID: u16 = 1 << 4;
 pub(crate) const CLOSE_STATUS: u16 = 1 << 5;
 pub(crate) const RELAYED: u16 = 1 << 6;
-pub(crate) const SESSION_ID: u16 = 1 << 7;
-pub(crate) const SERVER_ID: u16 = 1 << 8;
-pub(crate) const RELAYED_REQUEST_ID: u16 = 1 << 9;
 /// `data` occurs more than once: its value is the merge of all occurrences.
 pub(crate) const DATA_REPEATED: u16 = 1 << 10;
 /// `relayed_request` occurs more than once.
 pub(crate) const RELAYED_REPEATED: u16 = 1 << 11;
-/// `data` is malformed (a full decode fails): its kind and session ids stay unknown.
+/// `data` is malformed (a full decode fails): its kind stays unknown.
 pub(crate) const DATA_UNREADABLE: u16 = 1 << 12;
-/// `relayed_request` is malformed: its kind and id stay unknown.
+/// `relayed_request` is malformed: its kind stays unknown.
 pub(crate) const RELAYED_UNREADABLE: u16 = 1 << 13;
 
 /// What classification learns about a `TurmsNotification`: values and frame ranges.
+///
+/// Every classified frame carries one, so it holds only what routing a frame needs at once;
+/// values read rarely (the session ids, the relayed request's id) are read again from `data`
+/// or `relayed_request` when asked for. The fields are ordered so that it packs into 72 bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Envelope {
     pub present: u16,
+    /// `data.kind`'s field number (all below 2^16); 0 when `data` has no kind.
+    pub data_kind: u16,
+    /// `relayed_request.kind`'s field number (all below 2^16); 0 when it has none.
+    pub relayed_kind: u16,
     pub code: i32,
     pub close_status: i32,
+    pub custom_attributes: u32,
     pub timestamp: i64,
     pub request_id: i64,
     pub requester_id: i64,
-    pub relayed_request_id: i64,
     pub reason: Span,
     /// The last `data` occurrence (all of them when `DATA_REPEATED` is set).
     pub data: Span,
     /// The last `relayed_request` occurrence.
     pub relayed: Span,
-    pub session_id: Span,
-    pub server_id: Span,
-    /// `data.kind`'s field number; 0 when `data` has no kind.
-    pub data_kind: u32,
-    /// `relayed_request.kind`'s field number; 0 when it has none.
-    pub relayed_kind: u32,
-    pub custom_attributes: u32,
 }
 
 impl Envelope {
@@ -411,11 +415,8 @@ pub(crate) fn notification(buf: &[u8], env: &mut Envelope) -> Result<(), Classif
     match notification_fields(r, buf, env, &mut relayed) {
         Ok(()) => {
             if !env.has(RELAYED_UNREADABLE) {
-                if relayed.has_request_id {
-                    env.present |= RELAYED_REQUEST_ID;
-                    env.relayed_request_id = relayed.request_id;
-                }
-                env.relayed_kind = relayed.kind;
+                // Known kinds are below 2^16; unknown fields never become the kind.
+                env.relayed_kind = relayed.kind as u16;
             }
             Ok(())
         }
@@ -459,10 +460,18 @@ fn notification_fields(
                 }
                 env.present |= DATA;
                 env.data = span;
-                if !env.has(DATA_UNREADABLE) && data(buf, span, env).is_err() {
-                    env.present |= DATA_UNREADABLE;
-                    env.present &= !(SESSION_ID | SERVER_ID);
-                    env.data_kind = 0;
+                if !env.has(DATA_UNREADABLE) {
+                    let mut scan = DataScan {
+                        kind: u32::from(env.data_kind),
+                        ..DataScan::default()
+                    };
+                    match data(buf, span, &mut scan) {
+                        Ok(()) => env.data_kind = scan.kind as u16,
+                        Err(Bail) => {
+                            env.present |= DATA_UNREADABLE;
+                            env.data_kind = 0;
+                        }
+                    }
                 }
             }
             0x50 => {
@@ -507,9 +516,19 @@ fn notification_fields(
     Ok(())
 }
 
+/// What a scan of `data` learns: the kind, and the session ids of a `user_session` kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DataScan {
+    /// `data.kind`'s field number; 0 when `data` has no kind.
+    pub kind: u32,
+    pub session_id: Option<Span>,
+    pub server_id: Option<Span>,
+}
+
 /// Scans one occurrence of `data`, continuing the oneof state of earlier ones (they merge).
+/// Fails where a full decode would fail on what it reads (the session ids' UTF-8 included).
 #[inline]
-fn data(buf: &[u8], span: Span, env: &mut Envelope) -> Read<()> {
+pub(crate) fn data(buf: &[u8], span: Span, scan: &mut DataScan) -> Read<()> {
     let fault = Fault::new(None);
     let mut r = Reader::new(buf, span, Scope::Notification, &fault);
     while r.has_remaining() {
@@ -526,14 +545,15 @@ fn data(buf: &[u8], span: Span, env: &mut Envelope) -> Read<()> {
             r.expect(field, wire_type, WireType::Len, at)?;
             let member = r.len_span(field)?;
             if field == DataKind::USER_SESSION.number() {
-                if env.data_kind != field {
+                if scan.kind != field {
                     // Another member before this one: the oneof starts a fresh UserSession.
-                    env.present &= !(SESSION_ID | SERVER_ID);
+                    scan.session_id = None;
+                    scan.server_id = None;
                 }
-                user_session(buf, member, env)?;
+                user_session(buf, member, scan)?;
             }
         }
-        env.data_kind = field;
+        scan.kind = field;
     }
     Ok(())
 }
@@ -541,7 +561,7 @@ fn data(buf: &[u8], span: Span, env: &mut Envelope) -> Read<()> {
 /// Scans a `UserSession` for `session_id` (1) and `server_id` (2); merges into what earlier
 /// occurrences of the same oneof run left.
 #[inline(never)]
-fn user_session(buf: &[u8], span: Span, env: &mut Envelope) -> Read<()> {
+fn user_session(buf: &[u8], span: Span, scan: &mut DataScan) -> Read<()> {
     let fault = Fault::new(None);
     let mut r = Reader::new(buf, span, Scope::Notification, &fault);
     while r.has_remaining() {
@@ -552,15 +572,13 @@ fn user_session(buf: &[u8], span: Span, env: &mut Envelope) -> Read<()> {
                 r.expect(field, wire_type, WireType::Len, at)?;
                 let value = r.len_span(field)?;
                 if core::str::from_utf8(value.of(buf)).is_err() {
-                    // prost refuses the frame; the session ids stay unknown.
+                    // prost refuses the frame.
                     return Err(Bail);
                 }
                 if field == 1 {
-                    env.session_id = value;
-                    env.present |= SESSION_ID;
+                    scan.session_id = Some(value);
                 } else {
-                    env.server_id = value;
-                    env.present |= SERVER_ID;
+                    scan.server_id = Some(value);
                 }
             }
             15 => {
@@ -599,6 +617,20 @@ pub(crate) fn request(buf: &[u8], scan: &mut RequestScan) -> Result<(), Classify
         Ok(()) => Ok(()),
         Err(Bail) => Err(fault_into_error(&fault, Scope::Request)),
     }
+}
+
+/// Scans a relayed request (all its occurrences, concatenated): `None` if it is malformed.
+pub(crate) fn relayed_request(relayed: &[u8]) -> Option<RequestScan> {
+    let fault = Fault::new(None);
+    let r = Reader::new(
+        relayed,
+        Span::new(0, relayed.len()),
+        Scope::Notification,
+        &fault,
+    );
+    let mut scan = RequestScan::default();
+    request_fields(r, RECURSION_LIMIT - 1, &mut scan).ok()?;
+    Some(scan)
 }
 
 /// Reads a `TurmsRequest`'s fields, continuing `scan` (a repeated relayed request merges into
