@@ -25,3 +25,48 @@ pub use im::turms::proto::*;
 
 /// The encoded `FileDescriptorSet` of the whole schema (both packages), for reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/turms.fds"));
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::*;
+
+    /// Map fields are ordered maps, so a message encodes to the same bytes however its maps
+    /// were filled (a hash map would iterate in a per-map random order).
+    #[test]
+    fn maps_encode_in_key_order_whatever_the_insertion_order() {
+        let keys = ["delta", "alpha", "echo", "charlie", "bravo", "foxtrot"];
+        let info = |keys: &mut dyn Iterator<Item = &&str>| UserInfo {
+            id: Some(7),
+            user_defined_attributes: keys
+                .map(|k| {
+                    let value = Value {
+                        kind: Some(value::Kind::StringValue(k.to_uppercase())),
+                        ..Value::default()
+                    };
+                    (k.to_string(), value)
+                })
+                .collect(),
+            ..UserInfo::default()
+        };
+        let forward = info(&mut keys.iter()).encode_to_vec();
+        let backward = info(&mut keys.iter().rev()).encode_to_vec();
+        assert_eq!(forward, backward);
+
+        let decoded = UserInfo::decode(&forward[..]).unwrap();
+        assert_eq!(
+            decoded.encode_to_vec(),
+            forward,
+            "re-encodes to the same bytes"
+        );
+        let order: Vec<&str> = decoded
+            .user_defined_attributes
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut sorted = keys.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(order, sorted);
+    }
+}

@@ -1,7 +1,7 @@
 //! [`LoginRequest`]: what a `CreateSessionRequest` carries, with the official clients'
 //! defaults.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::proto::{CreateSessionRequest, DeviceType, UserLocation, UserStatus};
 
@@ -35,7 +35,7 @@ pub struct LoginRequest {
     password: Option<String>,
     device_type: DeviceType,
     user_status: UserStatus,
-    device_details: HashMap<String, String>,
+    device_details: BTreeMap<String, String>,
     location: Option<UserLocation>,
 }
 
@@ -47,7 +47,7 @@ impl LoginRequest {
             password: None,
             device_type: DeviceType::Desktop,
             user_status: UserStatus::Available,
-            device_details: HashMap::new(),
+            device_details: BTreeMap::new(),
             location: None,
         }
     }
