@@ -1,18 +1,20 @@
 //! What the tap costs a connection, over loopback: forwarding throughput and added round-trip
 //! latency, against a direct connection and against a plain copying proxy on the same runtime,
-//! with the display decoding and printing every frame as JSON (to `/dev/null`); and the
+//! with the display decoding and printing every frame as JSON lines to a file; and the
 //! display's own throughput and drops. Prints tables; run with `cargo bench --bench tap`.
 //!
-//! * Throughput: an in-process gateway sends the whole session-mix corpus (about 50 MB, see
-//!   `support/corpus.rs`) down one connection as fast as the socket takes it; the client reads
-//!   to the end. Once with the tap's default display queue (1024 chunks: the display falls
-//!   behind, chunks it cannot take are counted and not shown, forwarding does not wait), once
-//!   with a queue that holds the whole corpus (nothing dropped: the display's own speed).
+//! * Throughput: an in-process gateway sends the session-mix corpus twice over (about 100 MB,
+//!   see `support/corpus.rs`) down one connection as fast as the socket takes it; the client
+//!   reads to the end. The plain proxy and the tap with its default display queue (1024 chunks:
+//!   the display falls behind, chunks it cannot take are counted and not shown, forwarding does
+//!   not wait) take turns, several rounds, so that both see the same moments of a shared
+//!   machine; each round's time ratio is printed, then their median. Then the tap with a queue
+//!   that holds the whole transfer (nothing dropped: the display's own speed).
 //! * Latency: the client sends one small request at a time and waits for the gateway's
 //!   response (a round trip through the tap in both directions), 2000 times after a warm-up,
 //!   on the three paths in turn; one spinning thread plays both ends.
 //!
-//! Everything is on 127.0.0.1 and ends by itself.
+//! Everything is on 127.0.0.1 and ends by itself; the display's output file is removed.
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -29,6 +31,12 @@ use turms_wire::proto::{turms_request, CreateMessageRequest, TurmsNotification, 
 use turms_wire::tap::{OutputFormat, Tap, TapConfig, TapSummary};
 
 const ROUND_TRIPS: usize = 2000;
+/// How many times the corpus is sent in one transfer (about 50 MB each).
+const TRANSFER_COPIES: usize = 2;
+/// Plain-proxy and tap transfers, alternated.
+const ROUNDS: usize = 7;
+/// Transfers with a queue that holds everything, for the display's own speed.
+const DISPLAY_RUNS: usize = 2;
 const WARM_UP_ROUND_TRIPS: usize = 200;
 
 /// How the client reaches the gateway.
@@ -99,7 +107,11 @@ struct RunningTap {
     done: tokio::task::JoinHandle<std::io::Result<TapSummary>>,
 }
 
-async fn start_tap(upstream: SocketAddr, queue_capacity: usize) -> RunningTap {
+async fn start_tap(
+    upstream: SocketAddr,
+    queue_capacity: usize,
+    output: &std::path::Path,
+) -> RunningTap {
     let config = TapConfig {
         format: OutputFormat::Json,
         queue_capacity,
@@ -107,7 +119,7 @@ async fn start_tap(upstream: SocketAddr, queue_capacity: usize) -> RunningTap {
     };
     let tap = Tap::bind("127.0.0.1:0", config).await.expect("bind tap");
     let addr = tap.local_addr().expect("tap address");
-    let out = std::fs::File::create("/dev/null").expect("/dev/null");
+    let out = std::fs::File::create(output).expect("tap output file");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let done = tokio::spawn(tap.run(out, async {
         let _ = stopped.await;
@@ -120,12 +132,13 @@ fn front(
     rt: &tokio::runtime::Runtime,
     path: Path,
     gateway: SocketAddr,
+    output: &std::path::Path,
 ) -> (SocketAddr, Option<RunningTap>) {
     match path {
         Path::Direct => (gateway, None),
         Path::PlainCopy => (rt.block_on(plain_copy_proxy(gateway)), None),
         Path::Tap(queue) => {
-            let tap = rt.block_on(start_tap(gateway, queue));
+            let tap = rt.block_on(start_tap(gateway, queue, output));
             (tap.addr, Some(tap))
         }
     }
@@ -141,15 +154,28 @@ fn stop(rt: &tokio::runtime::Runtime, tap: RunningTap) -> (TapSummary, Instant) 
     (summary, Instant::now())
 }
 
-fn throughput(rt: &tokio::runtime::Runtime, path: Path, wire: &Arc<Vec<u8>>, frames: usize) {
+/// What one transfer of the corpus through a path measured.
+struct Transfer {
+    /// From the client's connect to its last byte.
+    secs: f64,
+    /// For the tap: its summary, and the time from the start until the display had printed
+    /// everything it was given.
+    display: Option<(TapSummary, f64)>,
+}
+
+fn transfer(
+    rt: &tokio::runtime::Runtime,
+    path: Path,
+    wire: &Arc<Vec<u8>>,
+    output: &std::path::Path,
+) -> Transfer {
     let sent = Arc::clone(wire);
     let (gateway_addr, gateway) = gateway(1, move |mut stream| {
         stream.write_all(&sent).expect("gateway writes the corpus");
         stream.shutdown(Shutdown::Write).expect("shutdown");
-        // Wait for the other side to close, so no reset cuts the stream short.
         let _ = stream.read(&mut [0u8; 1]);
     });
-    let (addr, tap) = front(rt, path, gateway_addr);
+    let (addr, tap) = front(rt, path, gateway_addr, output);
     let mut client = TcpStream::connect(addr).expect("connect");
     let mut buf = vec![0u8; 256 * 1024];
     let started = Instant::now();
@@ -161,34 +187,43 @@ fn throughput(rt: &tokio::runtime::Runtime, path: Path, wire: &Arc<Vec<u8>>, fra
         }
         received += n;
     }
-    let elapsed = started.elapsed();
+    let secs = started.elapsed().as_secs_f64();
     drop(client);
     gateway.join().expect("gateway");
     assert_eq!(received, wire.len(), "every byte forwarded");
-    let secs = elapsed.as_secs_f64();
-    let forwarding = format!(
-        "{:.0} MB/s, {:.2} M frames/s, {:.0} ns/frame",
-        wire.len() as f64 / secs / 1e6,
-        frames as f64 / secs / 1e6,
-        secs * 1e9 / frames as f64
-    );
-    match tap {
-        None => println!("| {} | {forwarding} | – | – |", path.name()),
-        Some(tap) => {
-            let (summary, displayed) = stop(rt, tap);
-            let display_secs = (displayed - started).as_secs_f64();
-            println!(
-                "| {} | {forwarding} | {} of {frames} frames shown, {:.0} frames/s ({:.1} µs/frame) | {} chunks ({:.1} MB) not shown, {} gap(s) |",
-                path.name(),
-                summary.s2c.frames,
-                summary.s2c.frames as f64 / display_secs,
-                display_secs * 1e6 / summary.s2c.frames.max(1) as f64,
-                summary.not_shown.chunks,
-                summary.not_shown.bytes as f64 / 1e6,
-                summary.s2c.gaps,
-            );
-        }
-    }
+    let display = tap.map(|tap| {
+        let (summary, displayed) = stop(rt, tap);
+        (summary, (displayed - started).as_secs_f64())
+    });
+    Transfer { secs, display }
+}
+
+fn mb_per_s(bytes: usize, secs: f64) -> f64 {
+    bytes as f64 / secs / 1e6
+}
+
+/// "shown of all frames, frames/s" and "not shown" cells for a tap transfer.
+fn display_cells(frames: usize, display: &(TapSummary, f64)) -> (String, String) {
+    let (summary, secs) = display;
+    let shown = summary.s2c.frames;
+    (
+        format!(
+            "{shown} of {frames}, {:.0} frames/s ({:.1} µs/frame)",
+            shown as f64 / secs,
+            secs * 1e6 / shown.max(1) as f64
+        ),
+        format!(
+            "{} chunks ({:.1} MB), {} gap(s)",
+            summary.not_shown.chunks,
+            summary.not_shown.bytes as f64 / 1e6,
+            summary.s2c.gaps
+        ),
+    )
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn framed(body: &[u8]) -> Vec<u8> {
@@ -231,7 +266,7 @@ fn spin_read_exact(stream: &mut TcpStream, buf: &mut [u8]) {
 /// benchmark sleeps, so what a round trip costs beyond the direct one is the proxy's (which
 /// does sleep between frames, as it would in use). Prints one row per path: median and p99
 /// in µs, and the median added to the direct connection's.
-fn latency(rt: &tokio::runtime::Runtime, paths: &[Path]) {
+fn latency(rt: &tokio::runtime::Runtime, paths: &[Path], output: &std::path::Path) {
     let request = framed(&request_to_bytes(&TurmsRequest {
         request_id: Some(7),
         kind: Some(turms_request::Kind::CreateMessageRequest(
@@ -254,7 +289,7 @@ fn latency(rt: &tokio::runtime::Runtime, paths: &[Path]) {
         .map(|&path| {
             let listener = TcpListener::bind("127.0.0.1:0").expect("bind gateway");
             let gateway_addr = listener.local_addr().expect("gateway address");
-            let (addr, tap) = front(rt, path, gateway_addr);
+            let (addr, tap) = front(rt, path, gateway_addr, output);
             let client = TcpStream::connect(addr).expect("connect");
             let (gateway, _) = listener.accept().expect("accept");
             for stream in [&client, &gateway] {
@@ -324,21 +359,61 @@ fn main() {
     let corpus = corpus::session_mix();
     println!("{}", corpus.describe());
     println!("load average at the start: {}", load_average());
-    let wire = Arc::new(corpus.wire.clone());
-    let frames = corpus.frames();
-    // Enough chunks of the tap's reads (at most 16 KiB each) for the whole corpus.
-    let whole_corpus_queue = wire.len() / 1024 + 1024;
+    // The corpus twice over: a 100 MB transfer.
+    let wire = Arc::new(corpus.wire.repeat(TRANSFER_COPIES));
+    let frames = corpus.frames() * TRANSFER_COPIES;
+    let default_queue = TapConfig::new("").queue_capacity;
+    // Enough chunks of the tap's reads (at least 1 KiB each) for the whole transfer.
+    let whole_transfer_queue = wire.len() / 1024 + 1024;
+    let output =
+        std::env::temp_dir().join(format!("turms-wire-tap-bench-{}.jsonl", std::process::id()));
 
     println!();
-    println!("| path | forwarding | display | drops |");
-    println!("|---|---|---|---|");
-    for path in [
-        Path::Direct,
-        Path::PlainCopy,
-        Path::Tap(TapConfig::new("").queue_capacity),
-        Path::Tap(whole_corpus_queue),
-    ] {
-        throughput(&rt, path, &wire, frames);
+    println!(
+        "{:.0} MB ({frames} frames) per transfer; the tap writes `--json` lines to a file",
+        wire.len() as f64 / 1e6
+    );
+    let direct = transfer(&rt, Path::Direct, &wire, &output);
+    println!(
+        "direct connection: {:.0} MB/s",
+        mb_per_s(wire.len(), direct.secs)
+    );
+    println!();
+    println!("| round | plain copy proxy | tap (default queue) | tap / plain time | display | not shown |");
+    println!("|---:|---:|---:|---:|---|---|");
+    let mut ratios = Vec::new();
+    for round in 1..=ROUNDS {
+        // Alternated, so that both paths see the same moments of a shared machine.
+        let plain = transfer(&rt, Path::PlainCopy, &wire, &output);
+        let tap = transfer(&rt, Path::Tap(default_queue), &wire, &output);
+        let ratio = tap.secs / plain.secs;
+        ratios.push(ratio);
+        let (display, not_shown) = display_cells(frames, tap.display.as_ref().expect("tap"));
+        println!(
+            "| {round} | {:.0} MB/s | {:.0} MB/s | {ratio:.2} | {display} | {not_shown} |",
+            mb_per_s(wire.len(), plain.secs),
+            mb_per_s(wire.len(), tap.secs),
+        );
+    }
+    let mut sorted = ratios.clone();
+    println!(
+        "\ntap / plain time: median {:.2}, min {:.2}, max {:.2} over {ROUNDS} rounds",
+        median(&mut sorted),
+        sorted[0],
+        sorted[sorted.len() - 1]
+    );
+
+    println!();
+    println!("The display's own speed (a queue that holds the whole transfer: nothing dropped):");
+    println!("| run | forwarding | display | not shown |");
+    println!("|---:|---:|---|---|");
+    for run in 1..=DISPLAY_RUNS {
+        let tap = transfer(&rt, Path::Tap(whole_transfer_queue), &wire, &output);
+        let (display, not_shown) = display_cells(frames, tap.display.as_ref().expect("tap"));
+        println!(
+            "| {run} | {:.0} MB/s | {display} | {not_shown} |",
+            mb_per_s(wire.len(), tap.secs)
+        );
     }
 
     println!();
@@ -346,12 +421,10 @@ fn main() {
     println!("|---|---:|---:|---:|");
     latency(
         &rt,
-        &[
-            Path::Direct,
-            Path::PlainCopy,
-            Path::Tap(TapConfig::new("").queue_capacity),
-        ],
+        &[Path::Direct, Path::PlainCopy, Path::Tap(default_queue)],
+        &output,
     );
+    let _ = std::fs::remove_file(&output);
     println!("\nload average at the end: {}", load_average());
 }
 

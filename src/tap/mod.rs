@@ -214,13 +214,21 @@ impl Tap {
 /// Makes the calling thread yield the CPU to every ordinary thread: on a busy machine the
 /// display then only gets the time forwarding does not need, and falls behind rather than
 /// slowing the connections down.
+///
+/// On Linux the thread goes to `SCHED_IDLE`, which runs only when no ordinary thread wants
+/// the CPU (a nice value, even 19, still takes a share from running threads); where that is
+/// refused, it falls back to nice 19.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: `setpriority` takes no pointers; on Linux `PRIO_PROCESS` with the id of a thread
-    // (from `gettid`) sets that thread's nice value alone. A failure leaves the priority as it was.
+    // SAFETY: `sched_setscheduler` reads the `sched_param` we pass for the duration of the call;
+    // with pid 0 it applies to the calling thread alone, as does `setpriority` with the id of a
+    // thread (from `gettid`). A failure leaves the policy or priority as it was.
     unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+        let param = libc::sched_param { sched_priority: 0 };
+        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+        }
     }
 }
 
