@@ -13,7 +13,10 @@
 //! (`1e-45`) where Google writes at least six (`1.4013e-45`).
 //!
 //! The mapping is driven by reflection ([`prost_reflect`]) over the descriptor set that the build
-//! compiled from `proto/`, so it always matches the generated types.
+//! compiled from `proto/`, so it always matches the generated types. Messages are read by
+//! prost-reflect; the JSON is written by this module, which visits only the fields a message
+//! holds (prost-reflect's own serializer, which writes the same JSON, visits every field the
+//! type declares: over 150 for `TurmsRequest`).
 //!
 //! Depth is bounded everywhere: protobuf input is decoded with prost's limit of
 //! [`RECURSION_LIMIT`] nested messages, and JSON input deeper than [`MAX_JSON_DEPTH`] is refused
@@ -36,14 +39,15 @@
 //! # Ok::<(), turms_wire::json::JsonError>(())
 //! ```
 
+mod ser;
+
 use std::sync::OnceLock;
 
 use prost::Message;
 use prost_reflect::{
     DescriptorPool, DeserializeOptions, DynamicMessage, Kind, MessageDescriptor, ReflectMessage,
-    SerializeOptions,
 };
-use serde::{Deserialize, Serialize, Serializer};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -151,10 +155,9 @@ fn decode_dynamic(full_name: &str, body: &[u8]) -> Result<DynamicMessage, JsonEr
 
 /// The proto3 JSON text of a reflected message, with the proto field names.
 fn dynamic_to_raw_json(message: &DynamicMessage) -> Result<Box<RawValue>, JsonError> {
-    let options = SerializeOptions::new().use_proto_field_name(true);
     // serde_json's text writer prints an `f32` in its own shortest form, whereas serializing
     // straight into a `Value` would widen it to `f64` digits.
-    serde_json::value::to_raw_value(&WithOptions(message, &options)).map_err(|source| {
+    serde_json::value::to_raw_value(&ser::ProtoJson(message)).map_err(|source| {
         JsonError::Serialize {
             message_type: message.descriptor().full_name().to_owned(),
             source,
@@ -170,15 +173,6 @@ pub fn notification_to_raw_json(body: &[u8]) -> Result<Box<RawValue>, JsonError>
 /// [`message_to_raw_json`] for a `TurmsRequest` body (no length prefix).
 pub fn request_to_raw_json(body: &[u8]) -> Result<Box<RawValue>, JsonError> {
     message_to_raw_json(REQUEST_TYPE, body)
-}
-
-/// A reflected message with its serialization options, as one `Serialize` value.
-struct WithOptions<'a>(&'a DynamicMessage, &'a SerializeOptions);
-
-impl Serialize for WithOptions<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize_with_options(serializer, self.1)
-    }
 }
 
 /// Decodes a `TurmsNotification` body (no length prefix) and maps it to proto3 JSON.

@@ -8,7 +8,8 @@
 //!
 //! Each message is encoded by `prost-reflect`, decoded into the generated prost type, encoded by
 //! prost, and decoded again, both into the generated type and back into a reflected view that
-//! must equal the original. Both libraries must also agree on `encoded_len`.
+//! must equal the original. Both libraries must also agree on `encoded_len`, and the crate's
+//! proto3 JSON writer must write what prost-reflect's serializer writes.
 #![cfg(feature = "json")]
 
 use std::collections::{BTreeSet, HashMap};
@@ -370,6 +371,24 @@ fn reflected(desc: &MessageDescriptor, wire: &[u8]) -> Result<DynamicMessage, Te
         .map_err(|e| TestCaseError::fail(format!("prost-reflect rejects prost's bytes: {e}")))
 }
 
+/// The crate's proto3 JSON writer (which visits only the fields a message holds) writes the
+/// same JSON, by value, as prost-reflect's own serializer with the same options.
+fn check_json_writer(message: &DynamicMessage) -> Result<(), TestCaseError> {
+    let ours = turms_wire::json::dynamic_to_json(message)
+        .map_err(|e| TestCaseError::fail(format!("the JSON writer fails: {e}")))?;
+    let mut text = Vec::new();
+    let options = prost_reflect::SerializeOptions::new().use_proto_field_name(true);
+    message
+        .serialize_with_options(&mut serde_json::Serializer::new(&mut text), &options)
+        .map_err(|e| TestCaseError::fail(format!("prost-reflect's serializer fails: {e}")))?;
+    let mut reader = serde_json::Deserializer::from_slice(&text);
+    reader.disable_recursion_limit();
+    let theirs = <serde_json::Value as serde::Deserialize>::deserialize(&mut reader)
+        .map_err(|e| TestCaseError::fail(format!("prost-reflect's JSON does not parse: {e}")))?;
+    prop_assert_eq!(ours, theirs, "the JSON writers differ");
+    Ok(())
+}
+
 fn check_round_trip<T>(original: &DynamicMessage) -> Result<(), TestCaseError>
 where
     T: Message + Default + PartialEq + Debug,
@@ -377,6 +396,7 @@ where
     let desc = original.descriptor();
     let wire = original.encode_to_vec();
     prop_assert_eq!(original.encoded_len(), wire.len());
+    check_json_writer(original)?;
 
     let typed = T::decode(wire.as_slice())
         .map_err(|e| TestCaseError::fail(format!("prost rejects prost-reflect's bytes: {e}")))?;

@@ -1,0 +1,147 @@
+//! The proto3 JSON writer for reflected messages.
+//!
+//! It writes what prost-reflect's serializer writes with our options (proto field names,
+//! 64-bit integers as strings, enums by name, defaults skipped), but it visits only the fields
+//! a message holds. prost-reflect's visits every field the message's type declares and looks
+//! each up: `TurmsRequest` declares over 150 (its `kind` members), `TurmsNotification.Data`
+//! over 60, so a small frame cost the display more in lookups than in writing.
+
+use base64::display::Base64Display;
+use base64::prelude::BASE64_STANDARD;
+use prost_reflect::{DynamicMessage, Kind, MapKey, ReflectMessage, SerializeOptions, Value};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+/// The options prost-reflect would be given for the same output (well-known types only).
+pub(super) fn options() -> SerializeOptions {
+    SerializeOptions::new().use_proto_field_name(true)
+}
+
+/// A message, serialized as proto3 JSON.
+pub(super) struct ProtoJson<'a>(pub(super) &'a DynamicMessage);
+
+impl Serialize for ProtoJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let message = self.0;
+        if message
+            .descriptor()
+            .full_name()
+            .starts_with("google.protobuf.")
+        {
+            // Well-known types have mappings of their own (the Turms schema uses none).
+            return message.serialize_with_options(serializer, &options());
+        }
+        let mut map = serializer.serialize_map(None)?;
+        // The fields that are set (as prost-reflect's `has_field` says), in number order.
+        for (field, value) in message.fields() {
+            map.serialize_entry(
+                field.name(),
+                &Field {
+                    value,
+                    kind: &field.kind(),
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+/// A field's value (or one element of a repeated field) with its type.
+struct Field<'a> {
+    value: &'a Value,
+    kind: &'a Kind,
+}
+
+impl Serialize for Field<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.value {
+            Value::Bool(value) => serializer.serialize_bool(*value),
+            Value::I32(value) => serializer.serialize_i32(*value),
+            Value::I64(value) => serializer.collect_str(value),
+            Value::U32(value) => serializer.serialize_u32(*value),
+            Value::U64(value) => serializer.collect_str(value),
+            Value::F32(value) => {
+                match non_finite(value.is_nan(), value.is_infinite(), *value > 0.0) {
+                    Some(name) => serializer.serialize_str(name),
+                    None => serializer.serialize_f32(*value),
+                }
+            }
+            Value::F64(value) => {
+                match non_finite(value.is_nan(), value.is_infinite(), *value > 0.0) {
+                    Some(name) => serializer.serialize_str(name),
+                    None => serializer.serialize_f64(*value),
+                }
+            }
+            Value::String(value) => serializer.serialize_str(value),
+            Value::Bytes(value) => {
+                serializer.collect_str(&Base64Display::new(value, &BASE64_STANDARD))
+            }
+            Value::EnumNumber(number) => match self.kind {
+                Kind::Enum(enum_type) if enum_type.full_name() == "google.protobuf.NullValue" => {
+                    serializer.serialize_none()
+                }
+                Kind::Enum(enum_type) => match enum_type.get_value(*number) {
+                    Some(known) => serializer.serialize_str(known.name()),
+                    // Numbers the schema does not know stay numbers.
+                    None => serializer.serialize_i32(*number),
+                },
+                _ => serializer.serialize_i32(*number),
+            },
+            Value::Message(message) => ProtoJson(message).serialize(serializer),
+            Value::List(values) => {
+                let mut list = serializer.serialize_seq(Some(values.len()))?;
+                for value in values {
+                    list.serialize_element(&Field {
+                        value,
+                        kind: self.kind,
+                    })?;
+                }
+                list.end()
+            }
+            Value::Map(entries) => {
+                let value_kind = match self.kind {
+                    Kind::Message(entry) if entry.is_map_entry() => {
+                        entry.map_entry_value_field().kind()
+                    }
+                    _ => return Err(serde::ser::Error::custom("a map without a map entry type")),
+                };
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    map.serialize_entry(
+                        &Key(key),
+                        &Field {
+                            value,
+                            kind: &value_kind,
+                        },
+                    )?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// The JSON string of a non-finite float: `NaN`, `Infinity` or `-Infinity`.
+fn non_finite(nan: bool, infinite: bool, positive: bool) -> Option<&'static str> {
+    match (nan, infinite, positive) {
+        (true, _, _) => Some("NaN"),
+        (false, true, true) => Some("Infinity"),
+        (false, true, false) => Some("-Infinity"),
+        (false, false, _) => None,
+    }
+}
+
+/// A map key: always a JSON string.
+struct Key<'a>(&'a MapKey);
+
+impl Serialize for Key<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            MapKey::Bool(value) => serializer.collect_str(value),
+            MapKey::I32(value) => serializer.collect_str(value),
+            MapKey::I64(value) => serializer.collect_str(value),
+            MapKey::U32(value) => serializer.collect_str(value),
+            MapKey::U64(value) => serializer.collect_str(value),
+            MapKey::String(value) => serializer.serialize_str(value),
+        }
+    }
+}
