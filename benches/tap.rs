@@ -34,7 +34,7 @@ const ROUND_TRIPS: usize = 2000;
 /// How many times the corpus is sent in one transfer (about 50 MB each).
 const TRANSFER_COPIES: usize = 2;
 /// Plain-proxy and tap transfers, alternated.
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 15;
 /// Transfers with a queue that holds everything, for the display's own speed.
 const DISPLAY_RUNS: usize = 2;
 const WARM_UP_ROUND_TRIPS: usize = 200;
