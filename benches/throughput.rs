@@ -158,6 +158,52 @@ fn outbound<M: Measurement>(c: &mut Criterion<M>, a: &Corpus, b: &Corpus, rows: 
     group.finish();
 }
 
+/// Alternated passes of framing and classification, for their ratio.
+const PAIRS: usize = 25;
+
+/// Measures classify ÷ framing in pairs of whole passes over the corpus, one right after the
+/// other (in alternating order), so that both passes of a pair see the same machine: on a
+/// shared machine the floor itself moves by several percent between criterion's groups, which
+/// moves a ratio of two separately taken means with it.
+fn paired_ratio(corpus: &Corpus, wall: bool) -> String {
+    let wire = Bytes::from(corpus.wire.clone());
+    let time = |pass: fn(&[u8]) -> usize| {
+        let (wall_start, cpu_start) = (std::time::Instant::now(), clock::now());
+        std::hint::black_box(pass(&wire));
+        if wall {
+            wall_start.elapsed()
+        } else {
+            clock::now().saturating_sub(cpu_start)
+        }
+    };
+    // One unmeasured pair first: caches and the allocator warm up.
+    time(paths::framing);
+    time(paths::classify);
+    let mut ratios: Vec<f64> = (0..PAIRS)
+        .map(|i| {
+            let (framing, classify) = if i % 2 == 0 {
+                let f = time(paths::framing);
+                (f, time(paths::classify))
+            } else {
+                let c = time(paths::classify);
+                (time(paths::framing), c)
+            };
+            classify.as_secs_f64() / framing.as_secs_f64()
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
+    format!(
+        "| {} | {:.2} | {:.2}–{:.2} | {:.2}–{:.2} |",
+        corpus.name,
+        at(0.5),
+        at(0.25),
+        at(0.75),
+        ratios[0],
+        ratios[ratios.len() - 1]
+    )
+}
+
 fn run<M: Measurement>(mut criterion: Criterion<M>, clock: &str) {
     let since = SystemTime::now();
     let a = corpus::session_mix();
@@ -171,6 +217,13 @@ fn run<M: Measurement>(mut criterion: Criterion<M>, clock: &str) {
     criterion.final_summary();
     println!("\nclock: {clock}");
     report(&rows, since);
+    let wall = clock == "wall";
+    println!();
+    println!("classify ÷ framing in {PAIRS} alternated pairs of passes ({clock}):");
+    println!("| corpus | median | quartiles | range |");
+    println!("|---|---:|---:|---:|");
+    println!("{}", paired_ratio(&a, wall));
+    println!("{}", paired_ratio(&b, wall));
 }
 
 fn main() {

@@ -15,7 +15,8 @@ pub struct ThreadCpuTime;
 /// Lends its nanosecond formatter to [`ThreadCpuTime`], whose values are nanoseconds too.
 static WALL_TIME: WallTime = WallTime;
 
-fn now() -> Duration {
+/// The calling thread's CPU time so far.
+pub fn now() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
