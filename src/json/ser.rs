@@ -59,18 +59,10 @@ impl Serialize for Field<'_> {
             Value::I64(value) => serializer.collect_str(value),
             Value::U32(value) => serializer.serialize_u32(*value),
             Value::U64(value) => serializer.collect_str(value),
-            Value::F32(value) => {
-                match non_finite(value.is_nan(), value.is_infinite(), *value > 0.0) {
-                    Some(name) => serializer.serialize_str(name),
-                    None => serializer.serialize_f32(*value),
-                }
-            }
-            Value::F64(value) => {
-                match non_finite(value.is_nan(), value.is_infinite(), *value > 0.0) {
-                    Some(name) => serializer.serialize_str(name),
-                    None => serializer.serialize_f64(*value),
-                }
-            }
+            Value::F32(value) if value.is_finite() => serializer.serialize_f32(*value),
+            Value::F64(value) if value.is_finite() => serializer.serialize_f64(*value),
+            Value::F32(value) => serializer.serialize_str(non_finite(f64::from(*value))),
+            Value::F64(value) => serializer.serialize_str(non_finite(*value)),
             Value::String(value) => serializer.serialize_str(value),
             Value::Bytes(value) => {
                 serializer.collect_str(&Base64Display::new(value, &BASE64_STANDARD))
@@ -121,12 +113,13 @@ impl Serialize for Field<'_> {
 }
 
 /// The JSON string of a non-finite float: `NaN`, `Infinity` or `-Infinity`.
-fn non_finite(nan: bool, infinite: bool, positive: bool) -> Option<&'static str> {
-    match (nan, infinite, positive) {
-        (true, _, _) => Some("NaN"),
-        (false, true, true) => Some("Infinity"),
-        (false, true, false) => Some("-Infinity"),
-        (false, false, _) => None,
+fn non_finite(value: f64) -> &'static str {
+    if value.is_nan() {
+        "NaN"
+    } else if value > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
     }
 }
 
