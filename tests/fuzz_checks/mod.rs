@@ -13,12 +13,16 @@ use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage};
 use tokio_util::codec::{Decoder, Encoder};
 use turms_wire::codec::{Framing, FramingError, Limits};
-use turms_wire::frame::{ClientFrame, DataKind, Frame, FrameClass, RequestKind};
-use turms_wire::proto::turms_notification::data;
+use turms_wire::frame::{ClientFrame, Frame};
 use turms_wire::proto::{self, TurmsNotification, TurmsRequest};
 
 #[path = "../support/dynamic_eq.rs"]
 mod dynamic_eq;
+
+// The oracle that says what every accessor of a classified frame must return for a frame that
+// decodes, shared with the conformance and property tests of classification.
+#[path = "../classify_support/mod.rs"]
+mod classify_support;
 
 fn pool() -> &'static DescriptorPool {
     static POOL: OnceLock<DescriptorPool> = OnceLock::new();
@@ -106,118 +110,8 @@ fn classify_notification(bytes: &Bytes) {
     };
     assert_eq!(frame.bytes(), bytes, "the frame does not keep its bytes");
     exercise_frame(&frame);
-    let Ok(n) = decoded else {
-        return;
-    };
-    assert_eq!(
-        frame.class(),
-        expected_class(&n, bytes.is_empty()),
-        "class of {n:?}"
-    );
-    let Some(e) = frame.envelope() else {
-        assert_eq!(n, TurmsNotification::default());
-        return;
-    };
-    assert_eq!(e.timestamp(), n.timestamp, "timestamp");
-    assert_eq!(e.request_id(), n.request_id, "request_id");
-    assert_eq!(e.code().map(|c| c.as_i32()), n.code, "code");
-    assert_eq!(e.requester_id(), n.requester_id, "requester_id");
-    assert_eq!(
-        e.close_status().map(|s| s.as_i32()),
-        n.close_status,
-        "close_status"
-    );
-    assert_eq!(
-        e.reason().map(|r| r.expect("a decoded reason is UTF-8")),
-        n.reason.as_deref(),
-        "reason"
-    );
-    assert_eq!(
-        e.custom_attributes_count(),
-        n.custom_attributes.len(),
-        "custom_attributes"
-    );
-    assert_eq!(e.data().is_some(), n.data.is_some(), "data presence");
-    assert_eq!(
-        e.relayed_request().is_some(),
-        n.relayed_request.is_some(),
-        "relayed_request presence"
-    );
-    let data_kind = n.data.as_ref().and_then(|d| d.kind.as_ref());
-    assert_eq!(e.data_kind(), data_kind.map(DataKind::of), "data_kind");
-    match (
-        e.decode_data()
-            .expect("data decodes in a frame that decodes"),
-        &n.data,
-    ) {
-        (Some(classified), Some(decoded)) => assert_same(
-            &classified,
-            decoded,
-            "im.turms.proto.TurmsNotification.Data",
-            "decode_data",
-        ),
-        (None, None) => {}
-        (classified, decoded) => panic!("data: classified {classified:?}, decoded {decoded:?}"),
-    }
-    if let Some(data::Kind::UserSession(session)) = data_kind {
-        assert_eq!(
-            e.session_id().unwrap_or(""),
-            session.session_id,
-            "session_id"
-        );
-        assert_eq!(e.server_id().unwrap_or(""), session.server_id, "server_id");
-    } else {
-        assert_eq!((e.session_id(), e.server_id()), (None, None), "session ids");
-    }
-    let relayed = n.relayed_request.as_ref();
-    assert_eq!(
-        e.relayed_kind(),
-        relayed.and_then(|r| r.kind.as_ref()).map(RequestKind::of),
-        "relayed_kind"
-    );
-    assert_eq!(
-        e.relayed_request_id(),
-        relayed.and_then(|r| r.request_id),
-        "relayed_request_id"
-    );
-    match (
-        e.decode_relayed()
-            .expect("relayed_request decodes in a frame that decodes"),
-        relayed,
-    ) {
-        (Some(classified), Some(decoded)) => assert_same(
-            &classified,
-            decoded,
-            "im.turms.proto.TurmsRequest",
-            "decode_relayed",
-        ),
-        (None, None) => {}
-        (classified, decoded) => panic!("relayed: classified {classified:?}, decoded {decoded:?}"),
-    }
-    if let Frame::HeartbeatFailure(r) | Frame::Response(r) = &frame {
-        assert_eq!(Some(r.request_id()), n.request_id, "Response::request_id");
-    }
-}
-
-/// The class §11.10 of `turms-protocol.md` gives a decoded notification.
-fn expected_class(n: &TurmsNotification, empty: bool) -> FrameClass {
-    if empty {
-        FrameClass::Heartbeat
-    } else if n.request_id == Some(-100) {
-        FrameClass::HeartbeatFailure
-    } else if n.close_status.is_some() {
-        FrameClass::Close
-    } else if n.relayed_request.is_some() {
-        FrameClass::Push
-    } else if n.request_id.is_some() {
-        FrameClass::Response
-    } else if matches!(
-        n.data.as_ref().and_then(|d| d.kind.as_ref()),
-        Some(data::Kind::UserSession(_))
-    ) {
-        FrameClass::SessionInfo
-    } else {
-        FrameClass::Notification
+    if let Ok(n) = decoded {
+        classify_support::assert_agrees_with(&frame, &n);
     }
 }
 
@@ -314,32 +208,9 @@ fn classify_request(bytes: &Bytes) {
         request.kind().is_some(),
         "body without kind"
     );
-    let Ok(r) = decoded else {
-        return;
-    };
-    assert_eq!(request.request_id(), r.request_id, "request_id");
-    assert_eq!(request.kind(), r.kind.as_ref().map(RequestKind::of), "kind");
-    assert_eq!(
-        request.custom_attributes_count(),
-        r.custom_attributes.len(),
-        "custom_attributes"
-    );
-    let body = TurmsRequest {
-        kind: request
-            .decode_body()
-            .expect("the body decodes in a request that decodes"),
-        ..TurmsRequest::default()
-    };
-    let expected = TurmsRequest {
-        kind: r.kind,
-        ..TurmsRequest::default()
-    };
-    assert_same(
-        &body,
-        &expected,
-        "im.turms.proto.TurmsRequest",
-        "decode_body",
-    );
+    if let Ok(r) = decoded {
+        classify_support::assert_request_agrees_with(&frame, &r);
+    }
 }
 
 /// How far ahead of the received bytes the framing decoder may reserve (its documented bound).
