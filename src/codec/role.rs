@@ -69,58 +69,96 @@ fn non_empty_len(len: usize) -> Result<usize, FramingError> {
     Ok(len)
 }
 
-/// The client end of a TCP connection: decodes what the gateway sends into [`Frame`]s, encodes
-/// requests and heartbeats.
-///
-/// Use it with [`Framed`](tokio_util::codec::Framed). Each item is a classified frame, or a
-/// [`MalformedFrame`] for a body that could not be classified (the stream goes on); a
-/// [`FramingError`] ends the stream. Defaults: [`Limits::CLIENT`] (accept up to 8 MiB, send up
-/// to the gateway's 16 KiB).
-///
-/// Requests are written with `request_id` first and the kind right after it
-/// ([`encode_request`](super::encode_request)); a request that encodes to nothing is refused
-/// ([`FramingError::EmptyMessage`]) since the gateway would take it for a heartbeat.
-#[derive(Debug, Clone, Default)]
-pub struct ClientCodec {
-    framing: Framing,
-}
-
-impl ClientCodec {
-    /// A codec with the client defaults ([`Limits::CLIENT`]).
-    pub fn new() -> Self {
-        Self::with_limits(Limits::CLIENT)
-    }
-
-    /// A codec with explicit limits.
-    pub fn with_limits(limits: Limits) -> Self {
-        ClientCodec {
-            framing: Framing::new(limits),
+/// What the two ends' codecs share: limits, the decoder (framing, then classification into
+/// `$item`), and sending a pre-encoded body unchanged.
+macro_rules! role_codec {
+    (
+        $(#[$meta:meta])* $codec:ident, $item:ty, $limits:path, $end:literal;
+        $(#[$bytes_meta:meta])* Encoder<Bytes>
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $codec {
+            framing: Framing,
         }
-    }
 
-    /// The limits in force.
-    pub fn limits(&self) -> Limits {
-        self.framing.limits()
-    }
+        impl $codec {
+            #[doc = concat!(
+                "A codec with the ", $end, " defaults ([`", stringify!($limits), "`])."
+            )]
+            pub fn new() -> Self {
+                Self::with_limits($limits)
+            }
 
-    /// Changes the limits.
-    pub fn set_limits(&mut self, limits: Limits) {
-        self.framing.set_limits(limits);
-    }
+            /// A codec with explicit limits.
+            pub fn with_limits(limits: Limits) -> Self {
+                $codec {
+                    framing: Framing::new(limits),
+                }
+            }
+
+            /// The limits in force.
+            pub fn limits(&self) -> Limits {
+                self.framing.limits()
+            }
+
+            /// Changes the limits.
+            pub fn set_limits(&mut self, limits: Limits) {
+                self.framing.set_limits(limits);
+            }
+        }
+
+        impl Default for $codec {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl Decoder for $codec {
+            type Item = Result<$item, MalformedFrame>;
+            type Error = FramingError;
+
+            #[inline]
+            fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FramingError> {
+                Ok(self.framing.decode(src)?.map(classify))
+            }
+
+            fn decode_eof(
+                &mut self,
+                src: &mut BytesMut,
+            ) -> Result<Option<Self::Item>, FramingError> {
+                Ok(self.framing.decode_eof(src)?.map(classify))
+            }
+        }
+
+        $(#[$bytes_meta])*
+        impl Encoder<Bytes> for $codec {
+            type Error = FramingError;
+
+            fn encode(&mut self, body: Bytes, dst: &mut BytesMut) -> Result<(), FramingError> {
+                self.framing.encode(body, dst)
+            }
+        }
+    };
 }
 
-impl Decoder for ClientCodec {
-    type Item = Result<Frame, MalformedFrame>;
-    type Error = FramingError;
-
-    #[inline]
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FramingError> {
-        Ok(self.framing.decode(src)?.map(classify))
-    }
-
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FramingError> {
-        Ok(self.framing.decode_eof(src)?.map(classify))
-    }
+role_codec! {
+    /// The client end of a TCP connection: decodes what the gateway sends into [`Frame`]s,
+    /// encodes requests and heartbeats.
+    ///
+    /// Use it with [`Framed`](tokio_util::codec::Framed). Each item is a classified frame, or a
+    /// [`MalformedFrame`] for a body that could not be classified (the stream goes on); a
+    /// [`FramingError`] ends the stream. Defaults: [`Limits::CLIENT`] (accept up to 8 MiB, send
+    /// up to the gateway's 16 KiB).
+    ///
+    /// Requests are written with `request_id` first and the kind right after it
+    /// ([`encode_request`](super::encode_request)); a request that encodes to nothing is
+    /// refused ([`FramingError::EmptyMessage`]) since the gateway would take it for a
+    /// heartbeat.
+    ClientCodec, Frame, Limits::CLIENT, "client";
+    /// Sends a pre-encoded request body unchanged (an empty one is a heartbeat). The field order
+    /// is the caller's: the gateway accepts only `request_id` first and the kind right after.
+    Encoder<Bytes>
 }
 
 impl Encoder<&TurmsRequest> for ClientCodec {
@@ -141,69 +179,16 @@ impl Encoder<Heartbeat> for ClientCodec {
     }
 }
 
-/// Sends a pre-encoded request body unchanged (an empty one is a heartbeat). The field order is
-/// the caller's: the gateway accepts only `request_id` first and the kind right after.
-impl Encoder<Bytes> for ClientCodec {
-    type Error = FramingError;
-
-    fn encode(&mut self, body: Bytes, dst: &mut BytesMut) -> Result<(), FramingError> {
-        self.framing.encode(body, dst)
-    }
-}
-
-/// The gateway end of a TCP connection: decodes what clients send into [`ClientFrame`]s,
-/// encodes notifications and heartbeat acks.
-///
-/// Items and errors as for [`ClientCodec`]. Defaults: [`Limits::GATEWAY`] (accept up to the
-/// real gateway's 16 KiB, send up to the 8 MiB clients accept). Pre-encoded notifications are
-/// sent as [`Bytes`], unmodified, as the real gateway relays pushes.
-#[derive(Debug, Clone)]
-pub struct GatewayCodec {
-    framing: Framing,
-}
-
-impl GatewayCodec {
-    /// A codec with the gateway defaults ([`Limits::GATEWAY`]).
-    pub fn new() -> Self {
-        Self::with_limits(Limits::GATEWAY)
-    }
-
-    /// A codec with explicit limits.
-    pub fn with_limits(limits: Limits) -> Self {
-        GatewayCodec {
-            framing: Framing::new(limits),
-        }
-    }
-
-    /// The limits in force.
-    pub fn limits(&self) -> Limits {
-        self.framing.limits()
-    }
-
-    /// Changes the limits.
-    pub fn set_limits(&mut self, limits: Limits) {
-        self.framing.set_limits(limits);
-    }
-}
-
-impl Default for GatewayCodec {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Decoder for GatewayCodec {
-    type Item = Result<ClientFrame, MalformedFrame>;
-    type Error = FramingError;
-
-    #[inline]
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FramingError> {
-        Ok(self.framing.decode(src)?.map(classify))
-    }
-
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FramingError> {
-        Ok(self.framing.decode_eof(src)?.map(classify))
-    }
+role_codec! {
+    /// The gateway end of a TCP connection: decodes what clients send into [`ClientFrame`]s,
+    /// encodes notifications and heartbeat acks.
+    ///
+    /// Items and errors as for [`ClientCodec`]. Defaults: [`Limits::GATEWAY`] (accept up to
+    /// the real gateway's 16 KiB, send up to the 8 MiB clients accept). Pre-encoded
+    /// notifications are sent as [`Bytes`], unmodified, as the real gateway relays pushes.
+    GatewayCodec, ClientFrame, Limits::GATEWAY, "gateway";
+    /// Sends a pre-encoded notification unchanged (an empty one is a heartbeat ack).
+    Encoder<Bytes>
 }
 
 impl Encoder<&TurmsNotification> for GatewayCodec {
@@ -225,14 +210,5 @@ impl Encoder<HeartbeatAck> for GatewayCodec {
 
     fn encode(&mut self, _: HeartbeatAck, dst: &mut BytesMut) -> Result<(), FramingError> {
         self.framing.encode(&[][..], dst)
-    }
-}
-
-/// Sends a pre-encoded notification unchanged (an empty one is a heartbeat ack).
-impl Encoder<Bytes> for GatewayCodec {
-    type Error = FramingError;
-
-    fn encode(&mut self, body: Bytes, dst: &mut BytesMut) -> Result<(), FramingError> {
-        self.framing.encode(body, dst)
     }
 }
