@@ -595,6 +595,27 @@ fn gateway_accepts_the_login_example() {
 }
 
 #[test]
+fn the_gateway_reads_the_id_before_the_kind_where_protobuf_keeps_the_last() {
+    // request_id 5, delete_session_request {}, then request_id 9 and a second kind member.
+    let r = request(&[0x08, 0x05, 0x22, 0x00, 0x08, 0x09, 0x1a, 0x00]);
+    let reading = r.gateway_reading().unwrap();
+    assert_eq!(reading.request_id, 5);
+    assert_eq!(reading.kind, RequestKind::DELETE_SESSION_REQUEST);
+    assert_eq!(r.gateway_accepts(), Ok(()));
+    // A full decode (and the classifier, which follows it) keeps the last of each.
+    assert_eq!(r.request_id(), Some(9));
+    assert_eq!(r.kind(), Some(RequestKind::CREATE_SESSION_REQUEST));
+    assert_eq!(r.decode().unwrap().request_id, Some(9));
+    // Refused requests have no reading.
+    let refused = request(&[0x22, 0x00, 0x08, 0x05]);
+    assert_eq!(
+        refused.gateway_reading().map(|_| ()),
+        refused.gateway_accepts()
+    );
+    assert!(refused.gateway_accepts().is_err());
+}
+
+#[test]
 fn gateway_refuses_a_second_request_id() {
     let r = request(&[0x08, 0x01, 0x08, 0x02, 0x22, 0x00]);
     assert_eq!(

@@ -115,8 +115,8 @@ impl Client {
     }
 
     /// Sends a body exactly as given (a TCP frame gets its length prefix).
-    async fn send_raw(&mut self, body: &'static [u8]) {
-        let body = Bytes::from_static(body);
+    async fn send_raw(&mut self, body: impl Into<Bytes>) {
+        let body = body.into();
         match self {
             Client::Tcp(c) => c.send(body).await.unwrap(),
             Client::Ws(c) => c.send(body).await.unwrap(),
@@ -742,6 +742,26 @@ async fn request_ids_must_be_positive() {
     .await;
 }
 
+#[tokio::test]
+async fn responses_carry_the_request_id_the_gateway_reads_before_the_kind() {
+    bounded(async {
+        let gateway = start(builder(&Events::default())).await;
+        for transport in TRANSPORTS {
+            let mut client = Client::connect(&gateway, transport).await;
+            client.login(1, DeviceType::Desktop).await;
+            // request_id 5 and the kind, as every client writes them, then request_id 9, which
+            // a full decode would keep and the real gateway never reads.
+            let mut body = turms_wire::codec::request_to_bytes(&query_profiles(5)).to_vec();
+            body.extend_from_slice(&[0x08, 0x09]);
+            client.send_raw(body).await;
+            let response = client.response().await;
+            assert_eq!(response.request_id, Some(5));
+            assert!(response.code.is_some_and(|c| (1000..1100).contains(&c)));
+        }
+    })
+    .await;
+}
+
 /// Length prefixes the gateway refuses on sight (limit 16384): too large, negative as an
 /// int32, and longer than 5 bytes.
 const BAD_PREFIXES: [&[u8]; 3] = [
@@ -810,12 +830,12 @@ async fn oversize_websocket_messages_follow_the_same_rule() {
         static BIG: [u8; 65] = [0x08; 65];
 
         let mut anonymous = Client::ws(&gateway).await;
-        anonymous.send_raw(&BIG).await;
+        anonymous.send_raw(&BIG[..]).await;
         anonymous.expect_end().await;
 
         let mut client = Client::ws(&gateway).await;
         client.login(1, DeviceType::Desktop).await;
-        client.send_raw(&BIG).await;
+        client.send_raw(&BIG[..]).await;
         let closed = client.closed().await;
         assert_eq!(closed.close_status, Some(200));
         assert_eq!(closed.code, Some(1200));

@@ -35,7 +35,7 @@ use prost::{DecodeError, Message};
 pub use error::{ClassifyError, ClassifyErrorKind, GatewayRejection, Scope, WireType};
 pub use kind::{DataKind, RequestKind};
 pub use notification::{Closed, Notification, NotificationEnvelope, Push, Response, SessionInfo};
-pub use request::RequestFrame;
+pub use request::{GatewayReading, RequestFrame};
 
 use crate::proto::{TurmsNotification, TurmsRequest};
 

@@ -118,13 +118,24 @@ impl RequestFrame {
     ///
     /// Allocates only to decode a `CreateSessionRequest` body.
     pub fn gateway_accepts(&self) -> Result<(), GatewayRejection> {
+        self.gateway_reading().map(drop)
+    }
+
+    /// What the real gateway reads of a request it accepts
+    /// ([`gateway_accepts`](Self::gateway_accepts)): the `request_id` before the kind, which it
+    /// answers with, and that kind.
+    ///
+    /// These can differ from a full decode's ([`request_id`](Self::request_id),
+    /// [`kind`](Self::kind)) only for a request that repeats them after the kind: protobuf
+    /// keeps the last, the gateway never reads that far.
+    pub fn gateway_reading(&self) -> Result<GatewayReading, GatewayRejection> {
         let prefix = scan::gateway_prefix(&self.bytes);
         if prefix.duplicate_request_id {
             return Err(GatewayRejection::DuplicateRequestId);
         }
-        if prefix.request_id.is_none() {
+        let Some(request_id) = prefix.request_id else {
             return Err(GatewayRejection::NoRequestId);
-        }
+        };
         let kind = RequestKind::from_number(prefix.first_other);
         let Some(payload) = prefix.payload.filter(|_| kind.is_known()) else {
             return Err(GatewayRejection::UnknownRequestType {
@@ -135,8 +146,17 @@ impl RequestFrame {
             CreateSessionRequest::decode(payload.of(&self.bytes))
                 .map_err(GatewayRejection::InvalidCreateSessionRequest)?;
         }
-        Ok(())
+        Ok(GatewayReading { request_id, kind })
     }
+}
+
+/// What the real gateway reads of a request it accepts: see [`RequestFrame::gateway_reading`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GatewayReading {
+    /// The `request_id` that comes first, which the gateway's response carries.
+    pub request_id: i64,
+    /// The kind whose tag comes right after it.
+    pub kind: RequestKind,
 }
 
 impl fmt::Debug for RequestFrame {

@@ -170,11 +170,11 @@ impl<T: Transport> Connection<T> {
     }
 
     async fn on_request(&mut self, frame: RequestFrame) -> Step {
-        if let Err(rejection) = frame.gateway_accepts() {
-            return self.refuse_unreadable(rejection.to_string()).await;
-        }
-        // Accepted requests have an id.
-        let request_id = frame.request_id().unwrap_or(-1);
+        // Answered with the id the real gateway reads: the one before the kind.
+        let request_id = match frame.gateway_reading() {
+            Ok(reading) => reading.request_id,
+            Err(rejection) => return self.refuse_unreadable(rejection.to_string()).await,
+        };
         if request_id <= 0 {
             return self
                 .refuse(
