@@ -324,6 +324,8 @@ on_both_transports!(
     login_with_session_info_after_the_response,
     login_without_session_info_returns_an_empty_session,
     refused_login_leaves_the_connection_open_for_another_try,
+    unanswered_login_times_out_and_closes_the_connection,
+    abandoned_login_closes_the_connection,
     session_rules_are_enforced_locally,
     request_and_response_with_typed_helpers,
     thousand_concurrent_requests_resolve_to_their_callers,
@@ -431,6 +433,40 @@ async fn refused_login_leaves_the_connection_open_for_another_try(transport: Tra
     );
     assert!(session.is_ok());
     assert_eq!(client.state(), SessionState::Open);
+}
+
+async fn unanswered_login_times_out_and_closes_the_connection(transport: Transport) {
+    let (client, mut events, mut peer, _l) = connect_with(
+        transport,
+        builder().request_timeout(Duration::from_millis(50)),
+    )
+    .await;
+    let (result, request) = tokio::join!(client.login(LoginRequest::new(1)), peer.request());
+    let error = result.unwrap_err();
+    assert_eq!(error.code(), ResponseStatusCode::REQUEST_TIMEOUT);
+    // The server could still accept the login; the client does not leave it a session.
+    assert!(request.request_id.is_some());
+    assert!(peer.recv().await.is_none(), "the connection stays open");
+    let seen = events_until_disconnected(&mut events).await;
+    let closes: Vec<_> = seen.iter().filter_map(closed_info).collect();
+    assert_eq!(closes.len(), 1);
+    assert_eq!(closes[0].origin, CloseOrigin::Local);
+    assert_eq!(client.state(), SessionState::Closed);
+}
+
+async fn abandoned_login_closes_the_connection(transport: Transport) {
+    let (client, _events, mut peer, _l) = connect(transport).await;
+    let abandoned = async {
+        tokio::select! {
+            _ = client.login(LoginRequest::new(1)) => panic!("answered"),
+            request = peer.request() => request,
+        }
+    };
+    // The login future is dropped once the server has its request.
+    let request = abandoned.await;
+    assert!(request.request_id.is_some());
+    assert!(peer.recv().await.is_none(), "the connection stays open");
+    assert_eq!(client.closed().await.origin, CloseOrigin::Local);
 }
 
 async fn session_rules_are_enforced_locally(transport: Transport) {

@@ -284,11 +284,14 @@ impl std::fmt::Debug for Client {
 }
 
 /// Removes a request from the table if its caller stops waiting (timeout, or the caller's
-/// future dropped), and undoes the login state of an unanswered login.
+/// future dropped), and settles the state of an unanswered login.
 struct PendingGuard<'a> {
     shared: &'a Shared,
+    shutdown: &'a CancellationToken,
     id: i64,
     purpose: Purpose,
+    /// The request went out: the server may act on it.
+    sent: bool,
     armed: bool,
 }
 
@@ -300,7 +303,13 @@ impl Drop for PendingGuard<'_> {
         let mut state = self.shared.lock();
         state.pending.remove(self.id);
         if self.purpose == Purpose::Login && state.phase == Phase::LoggingIn {
-            state.phase = Phase::Connected;
+            if self.sent {
+                // The server may still open the session, which this client would then not
+                // know of; closing the connection is what ends it for sure.
+                self.shutdown.cancel();
+            } else {
+                state.phase = Phase::Connected;
+            }
         }
     }
 }
@@ -365,6 +374,11 @@ impl Client {
     /// session-info push may come before or after the response; when the response comes
     /// first, the login waits up to [`ClientBuilder::session_info_grace`] for it, and returns
     /// an empty [`Session`] if it does not come.
+    ///
+    /// A login that goes unanswered for the request timeout fails with `102 REQUEST_TIMEOUT`
+    /// and closes the connection, as does dropping this future once the login went out: the
+    /// server may still open the session, and only closing the connection ends a session this
+    /// client would not know of.
     pub async fn login(&self, login: LoginRequest) -> Result<LoggedIn, ClientError> {
         let kind = Kind::CreateSessionRequest(login.to_proto());
         let frame = self.call(kind, Purpose::Login).await?;
@@ -527,8 +541,10 @@ impl Client {
         };
         let mut guard = PendingGuard {
             shared,
+            shutdown: &self.handle.shutdown,
             id,
             purpose,
+            sent: false,
             armed: true,
         };
         let body = request_to_bytes(&request(id, kind));
@@ -542,6 +558,7 @@ impl Client {
         if self.handle.outbound.send(body).await.is_err() {
             return Err(shared.closed_error());
         }
+        guard.sent = true;
         let timeout = shared.config.request_timeout;
         let outcome = tokio::time::timeout(timeout, rx).await;
         match outcome {
