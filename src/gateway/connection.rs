@@ -375,9 +375,15 @@ impl<T: Transport> Connection<T> {
             .save_message(session.user_id, message, now);
         message.message_id = saved.id;
         message.delivery_date = Some(now);
-        // Encoded once; every recipient's connection gets the same bytes.
+        // Encoded once; every recipient's connection, and every other device of the sender,
+        // gets the same bytes.
         let push = notify::relayed(now, session.user_id, request);
-        self.shared.registry().push_to_users(&recipients, &push);
+        self.shared.registry().push_message(
+            &recipients,
+            session.user_id,
+            session.session_id,
+            &push,
+        );
         let id = saved.id.unwrap_or_default();
         self.write(notify::response_with(
             request_id,

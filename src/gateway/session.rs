@@ -323,11 +323,21 @@ impl Registry {
             .count()
     }
 
-    /// Queues `body` on every session of each user in `users` (each user at most once).
-    pub fn push_to_users(&self, users: &[i64], body: &Bytes) -> usize {
+    /// Queues a message push for every session of `recipients` and for the sender's other
+    /// sessions, as Turms does by default (`send-message-to-other-sender-online-devices`), but
+    /// never for the sending session `from_session`, which has the response; returns how many.
+    /// A session that is both gets it once.
+    pub fn push_message(
+        &self,
+        recipients: &[i64],
+        sender: i64,
+        from_session: i32,
+        body: &Bytes,
+    ) -> usize {
         self.sessions
             .values()
-            .filter(|e| users.contains(&e.info.user_id))
+            .filter(|e| e.info.session_id != from_session)
+            .filter(|e| recipients.contains(&e.info.user_id) || e.info.user_id == sender)
             .filter(|e| e.mailbox.push(body))
             .count()
     }
@@ -467,7 +477,13 @@ mod tests {
         );
         assert_eq!(registry.push(SessionTarget::User(3), &body), 0);
         assert_eq!(registry.push(SessionTarget::All, &body), 3);
-        assert_eq!(registry.push_to_users(&[2, 3], &body), 1);
+        // A message from user 1's desktop to users 2 and 3: user 2's session and user 1's
+        // other device.
+        let from = registry.list()[0].clone();
+        assert_eq!((from.user_id, from.device_type), (1, DeviceType::Desktop));
+        assert_eq!(registry.push_message(&[2, 3], 1, from.session_id, &body), 2);
+        // To oneself: the other device only.
+        assert_eq!(registry.push_message(&[1], 1, from.session_id, &body), 1);
         let id = registry.list()[2].session_id;
         assert_eq!(registry.list()[2].user_id, 2);
         assert_eq!(
@@ -482,7 +498,7 @@ mod tests {
             .iter_mut()
             .map(|rx| std::iter::from_fn(|| rx.try_recv().ok()).count())
             .sum();
-        // 2 + 1 + 3 + 1 pushes, and one close.
-        assert_eq!(pushed, 8);
+        // 2 + 1 + 3 + 2 + 1 pushes, and one close.
+        assert_eq!(pushed, 10);
     }
 }
