@@ -248,39 +248,12 @@ close_statuses! {
 pub struct SessionCloseStatus(i32);
 
 impl SessionCloseStatus {
-    /// Wraps any number; unknown numbers are kept as they are.
-    pub const fn from_i32(status: i32) -> Self {
-        Self(status)
-    }
-
-    /// The number as it travels on the wire.
-    pub const fn as_i32(self) -> i32 {
-        self.0
-    }
-
-    /// Every known status, ascending.
-    pub fn all() -> impl ExactSizeIterator<Item = Self> + DoubleEndedIterator + Clone {
-        ENTRIES.iter().map(|e| Self(e.number))
-    }
-
     /// The status called `name`, ignoring ASCII case; `None` if no status has that name.
     pub fn from_name(name: &str) -> Option<Self> {
         ENTRIES
             .iter()
             .find(|e| e.name.eq_ignore_ascii_case(name))
             .map(|e| Self(e.number))
-    }
-
-    fn entry(self) -> Option<&'static Entry> {
-        ENTRIES
-            .binary_search_by_key(&self.0, |e| e.number)
-            .ok()
-            .map(|i| &ENTRIES[i])
-    }
-
-    /// `true` if the server or an official client defines this number.
-    pub fn is_known(self) -> bool {
-        self.entry().is_some()
     }
 
     /// The name (`"HEARTBEAT_TIMEOUT"`); `None` if unknown.
@@ -330,4 +303,8 @@ impl SessionCloseStatus {
     }
 }
 
-wire_code_impls!(SessionCloseStatus);
+wire_code_impls! {
+    SessionCloseStatus,
+    all: "Every known status, ascending.",
+    known: "`true` if the server or an official client defines this number.",
+}

@@ -27,10 +27,41 @@
 //! assert_eq!(names, [1100, 100]);
 //! ```
 
-/// The conversions and formatting both code newtypes share: the `i32` in and out unchanged,
-/// the prost enum in, and `Display`/`Debug` as `number NAME` or `number (unknown)`.
+/// What both code newtypes share, around their module's sorted `ENTRIES` table: the `i32` in
+/// and out unchanged, the known numbers and the lookup of one, the prost enum in, and
+/// `Display`/`Debug` as `number NAME` or `number (unknown)`.
 macro_rules! wire_code_impls {
-    ($code:ident) => {
+    ($code:ident, all: $all_doc:literal, known: $known_doc:literal $(,)?) => {
+        impl $code {
+            /// Wraps any number; unknown numbers are kept as they are.
+            pub const fn from_i32(number: i32) -> Self {
+                Self(number)
+            }
+
+            /// The number as it travels on the wire.
+            pub const fn as_i32(self) -> i32 {
+                self.0
+            }
+
+            #[doc = $all_doc]
+            pub fn all() -> impl ExactSizeIterator<Item = Self> + DoubleEndedIterator + Clone {
+                ENTRIES.iter().map(|e| Self(e.number))
+            }
+
+            #[doc = $known_doc]
+            pub fn is_known(self) -> bool {
+                self.entry().is_some()
+            }
+
+            /// The table row of a known number (the table is sorted by number).
+            fn entry(self) -> Option<&'static Entry> {
+                ENTRIES
+                    .binary_search_by_key(&self.0, |e| e.number)
+                    .ok()
+                    .map(|i| &ENTRIES[i])
+            }
+        }
+
         impl From<i32> for $code {
             fn from(number: i32) -> Self {
                 Self(number)

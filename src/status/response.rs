@@ -38,21 +38,6 @@ use crate::proto::wire as proto;
 pub struct ResponseStatusCode(i32);
 
 impl ResponseStatusCode {
-    /// Wraps any number; unknown numbers are kept as they are.
-    pub const fn from_i32(code: i32) -> Self {
-        Self(code)
-    }
-
-    /// The number as it travels on the wire.
-    pub const fn as_i32(self) -> i32 {
-        self.0
-    }
-
-    /// Every known code, ascending: client-local codes first, then server codes.
-    pub fn all() -> impl ExactSizeIterator<Item = Self> + DoubleEndedIterator + Clone {
-        ENTRIES.iter().map(|e| Self(e.number))
-    }
-
     /// The code whose constant is `name`, ignoring ASCII case: `"INVALID_REQUEST"` is 1100,
     /// `"LOCAL_INVALID_REQUEST"` is 100. `None` if no code has that name.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -73,18 +58,6 @@ impl ResponseStatusCode {
             })
             .map(|e| Self(e.number));
         first.into_iter().chain(others)
-    }
-
-    fn entry(self) -> Option<&'static Entry> {
-        ENTRIES
-            .binary_search_by_key(&self.0, |e| e.number)
-            .ok()
-            .map(|i| &ENTRIES[i])
-    }
-
-    /// `true` if some table (server or official client) defines this number.
-    pub fn is_known(self) -> bool {
-        self.entry().is_some()
     }
 
     /// The reference name (`"INVALID_REQUEST"` for both 1100 and 100); `None` if unknown.
@@ -222,4 +195,8 @@ impl ResponseStatusCode {
     }
 }
 
-wire_code_impls!(ResponseStatusCode);
+wire_code_impls! {
+    ResponseStatusCode,
+    all: "Every known code, ascending: client-local codes first, then server codes.",
+    known: "`true` if some table (server or official client) defines this number.",
+}
