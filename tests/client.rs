@@ -3,6 +3,10 @@
 
 #![cfg(feature = "client")]
 
+#[path = "support/events.rs"]
+mod events;
+
+use events::next_matching;
 use std::future::Future;
 use std::time::Duration;
 
@@ -260,20 +264,6 @@ async fn events_until_disconnected(events: &mut Events) -> Vec<Event> {
             return seen;
         }
     }
-}
-
-/// The next event that `pick` accepts, skipping others.
-async fn next_matching<T>(events: &mut Events, mut pick: impl FnMut(Event) -> Option<T>) -> T {
-    tokio::time::timeout(SOON, async {
-        loop {
-            let event = events.recv().await.expect("event stream open");
-            if let Some(found) = pick(event) {
-                return found;
-            }
-        }
-    })
-    .await
-    .expect("the expected event arrives")
 }
 
 fn closed_info(event: &Event) -> Option<&CloseInfo> {

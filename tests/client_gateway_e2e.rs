@@ -2,6 +2,10 @@
 
 #![cfg(all(feature = "client", feature = "gateway"))]
 
+#[path = "support/events.rs"]
+mod events;
+
+use events::next_matching;
 use std::future::Future;
 use std::time::Duration;
 
@@ -69,19 +73,6 @@ async fn next_push(events: &mut Events) -> PushEvent {
         _ => None,
     })
     .await
-}
-
-async fn next_matching<T>(events: &mut Events, mut pick: impl FnMut(Event) -> Option<T>) -> T {
-    tokio::time::timeout(SOON, async {
-        loop {
-            let event = events.recv().await.expect("event stream open");
-            if let Some(found) = pick(event) {
-                return found;
-            }
-        }
-    })
-    .await
-    .expect("the expected event arrives")
 }
 
 fn message_text(push: &PushEvent) -> (Option<i64>, Option<String>) {

@@ -148,8 +148,9 @@ struct Vector {
     data_kind: Option<String>,
 }
 
-fn notif_vectors() -> Vec<Vector> {
-    let dir = conformance_dir().join("notif");
+/// The `*.bin` vectors of one conformance directory (`notif`, `req`), by name.
+fn bin_files(subdir: &str) -> Vec<PathBuf> {
+    let dir = conformance_dir().join(subdir);
     let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("directory entry").path())
@@ -157,6 +158,10 @@ fn notif_vectors() -> Vec<Vector> {
         .collect();
     names.sort();
     names
+}
+
+fn notif_vectors() -> Vec<Vector> {
+    bin_files("notif")
         .into_iter()
         .map(|bin| {
             let json: serde_json::Value = serde_json::from_slice(
@@ -368,13 +373,7 @@ pub fn notif_vectors_repeated() -> Corpus {
 /// The request vectors (`req/*.bin`, the empty one left out: it would be a heartbeat),
 /// decoded, in a seeded order repeated to about `target` encoded bytes.
 pub fn requests(target: usize) -> (Vec<TurmsRequest>, Vec<u32>) {
-    let dir = conformance_dir().join("req");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
-        .collect();
-    names.sort();
+    let names = bin_files("req");
     let pool: Vec<TurmsRequest> = names
         .iter()
         .map(|p| TurmsRequest::decode(&std::fs::read(p).expect("req bin")[..]).expect("decodes"))

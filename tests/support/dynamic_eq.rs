@@ -1,9 +1,10 @@
 //! Equality of two decoded messages as protobuf means it, seen through `prost-reflect`.
 //!
 //! Derived `PartialEq` on generated types says `NaN != NaN`, so a message carrying a NaN float
-//! never equals itself; and map fields are `HashMap`s, so two encodings of one message may order
-//! their entries differently. Comparing reflected views field by field avoids both: NaN equals
-//! NaN, maps compare as maps, and the first difference is reported as a field path.
+//! never equals itself; and a map may be encoded in any order (prost-reflect's maps are
+//! `HashMap`s), so two encodings of one message may order their entries differently.
+//! Comparing reflected views field by field avoids both: NaN equals NaN, maps compare as maps,
+//! and the first difference is reported as a field path.
 
 use prost_reflect::{DynamicMessage, ReflectMessage, Value};
 
