@@ -11,11 +11,6 @@ use base64::prelude::BASE64_STANDARD;
 use prost_reflect::{DynamicMessage, Kind, MapKey, ReflectMessage, SerializeOptions, Value};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-/// The options prost-reflect would be given for the same output (well-known types only).
-pub(super) fn options() -> SerializeOptions {
-    SerializeOptions::new().use_proto_field_name(true)
-}
-
 /// A message, serialized as proto3 JSON.
 pub(super) struct ProtoJson<'a>(pub(super) &'a DynamicMessage);
 
@@ -27,8 +22,10 @@ impl Serialize for ProtoJson<'_> {
             .full_name()
             .starts_with("google.protobuf.")
         {
-            // Well-known types have mappings of their own (the Turms schema uses none).
-            return message.serialize_with_options(serializer, &options());
+            // Well-known types have mappings of their own (the Turms schema uses none, but a
+            // caller's message may).
+            let options = SerializeOptions::new().use_proto_field_name(true);
+            return message.serialize_with_options(serializer, &options);
         }
         let mut map = serializer.serialize_map(None)?;
         // The fields that are set (as prost-reflect's `has_field` says), in number order.
