@@ -133,6 +133,21 @@ fn expect_rest(stream: &mut TcpStream, expected: &[u8], what: &str) {
     assert_eq!(got, expected, "{what}: bytes differ");
 }
 
+/// A gateway that takes one connection and plays `steps` on it: for each, it reads exactly the
+/// bytes the client should have sent and writes its answer; then it closes its side and checks
+/// the client sends nothing more.
+fn scripted_gateway(gateway: TcpListener, steps: Vec<(Vec<u8>, Vec<u8>)>) -> JoinHandle<()> {
+    thread::spawn(move || {
+        let mut s = accept(&gateway);
+        for (step, (expected, answer)) in steps.iter().enumerate() {
+            expect_bytes(&mut s, expected, &format!("gateway, step {}", step + 1));
+            s.write_all(answer).unwrap();
+        }
+        s.shutdown(Shutdown::Write).unwrap();
+        expect_rest(&mut s, &[], "gateway, end");
+    })
+}
+
 // The tap process.
 
 struct TapProcess {
@@ -279,21 +294,13 @@ fn tcp_session_is_forwarded_byte_exact_printed_and_summarised() {
     ]
     .concat();
 
-    let (c1, g1, c2, g2) = (
-        client_1.clone(),
-        gateway_1.clone(),
-        client_2.clone(),
-        gateway_2.clone(),
+    let server = scripted_gateway(
+        gateway,
+        vec![
+            (client_1.clone(), gateway_1.clone()),
+            (client_2.clone(), gateway_2.clone()),
+        ],
     );
-    let server = thread::spawn(move || {
-        let mut s = accept(&gateway);
-        expect_bytes(&mut s, &c1, "gateway, step 1");
-        s.write_all(&g1).unwrap();
-        expect_bytes(&mut s, &c2, "gateway, step 2");
-        s.write_all(&g2).unwrap();
-        s.shutdown(Shutdown::Write).unwrap();
-        expect_rest(&mut s, &[], "gateway, end");
-    });
     let mut client = connect(tap.addr);
     let client_addr = client.local_addr().unwrap();
     client.write_all(&client_1).unwrap();
@@ -382,21 +389,13 @@ fn garbage_is_forwarded_unchanged_and_reported_once() {
     .concat();
     let gateway_2 = b"\x00\x00\x00".to_vec();
 
-    let (c1, g1, c2, g2) = (
-        client_1.clone(),
-        gateway_1.clone(),
-        client_2.clone(),
-        gateway_2.clone(),
+    let server = scripted_gateway(
+        gateway,
+        vec![
+            (client_1.clone(), gateway_1.clone()),
+            (client_2.clone(), gateway_2.clone()),
+        ],
     );
-    let server = thread::spawn(move || {
-        let mut s = accept(&gateway);
-        expect_bytes(&mut s, &c1, "gateway, step 1");
-        s.write_all(&g1).unwrap();
-        expect_bytes(&mut s, &c2, "gateway, step 2");
-        s.write_all(&g2).unwrap();
-        s.shutdown(Shutdown::Write).unwrap();
-        expect_rest(&mut s, &[], "gateway, end");
-    });
     let mut client = connect(tap.addr);
     client.write_all(&client_1).unwrap();
     expect_bytes(&mut client, &gateway_1, "client, step 1");
@@ -641,23 +640,15 @@ fn websocket_session_is_forwarded_byte_exact_and_printed() {
     .concat();
     let client_3 = ws_frame(OpCode::Control(Control::Close), b"\x03\xe8", true, mask);
 
-    let (c1, g1, c2, g2, c3) = (
-        client_1.clone(),
-        gateway_1.clone(),
-        client_2.clone(),
-        gateway_2.clone(),
-        client_3.clone(),
+    // The upgrade, the messages, the close frame (not answered).
+    let server = scripted_gateway(
+        gateway,
+        vec![
+            (client_1.clone(), gateway_1.clone()),
+            (client_2.clone(), gateway_2.clone()),
+            (client_3.clone(), Vec::new()),
+        ],
     );
-    let server = thread::spawn(move || {
-        let mut s = accept(&gateway);
-        expect_bytes(&mut s, &c1, "gateway, upgrade");
-        s.write_all(&g1).unwrap();
-        expect_bytes(&mut s, &c2, "gateway, messages");
-        s.write_all(&g2).unwrap();
-        expect_bytes(&mut s, &c3, "gateway, close");
-        s.shutdown(Shutdown::Write).unwrap();
-        expect_rest(&mut s, &[], "gateway, end");
-    });
     let mut client = connect(tap.addr);
     client.write_all(&client_1).unwrap();
     expect_bytes(&mut client, &gateway_1, "client, upgrade");
