@@ -90,6 +90,18 @@ fn descriptor(name: &str) -> MessageDescriptor {
     json::message_descriptor(name).unwrap()
 }
 
+/// Asserts that the `message` JSON of a decoded frame is the expected one, as proto3 JSON
+/// values compare.
+#[track_caller]
+fn assert_same_message(descriptor: &MessageDescriptor, expected: &Value, got: &Value, what: &str) {
+    let comparison = compare_message(descriptor, expected, got);
+    assert!(
+        comparison.is_equal(),
+        "{what}: {:?}",
+        comparison.differences
+    );
+}
+
 /// The `.bin` files of a conformance directory, sorted.
 fn bins(dir: &str) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(conformance(dir))
@@ -164,15 +176,11 @@ fn check_notification(line: &Value, vector: &Value, what: &str) {
         .as_i64()
         .and_then(|c| SessionCloseStatus::from_i32(c as i32).name());
     assert_eq!(line["close_status_name"].as_str(), close_name, "{what}");
-    let comparison = compare_message(
+    assert_same_message(
         &descriptor(NOTIFICATION_TYPE),
         &vector["message"],
         &line["message"],
-    );
-    assert!(
-        comparison.is_equal(),
-        "{what}: {:?}",
-        comparison.differences
+        what,
     );
 }
 
@@ -227,12 +235,7 @@ fn every_request_vector_as_one_message() {
         assert_eq!(line["class"], "request", "{what}");
         assert_eq!(line["request_id"], vector["request_id"], "{what}");
         assert_eq!(line["kind"], vector["kind"], "{what}");
-        let comparison = compare_message(&descriptor, &vector["message"], &line["message"]);
-        assert!(
-            comparison.is_equal(),
-            "{what}: {:?}",
-            comparison.differences
-        );
+        assert_same_message(&descriptor, &vector["message"], &line["message"], &what);
     }
     assert_eq!(heartbeats, 1);
 }
@@ -444,12 +447,11 @@ fn every_valid_edge_case_decodes_and_lenient_ones_as_documented() {
         assert_eq!(code, 0, "{file}: {line}");
         assert!(line.get("error").is_none(), "{file}: {line}");
         if let Some(expected) = entry.get("message") {
-            let comparison =
-                compare_message(&descriptor(NOTIFICATION_TYPE), expected, &line["message"]);
-            assert!(
-                comparison.is_equal(),
-                "{file}: {:?}",
-                comparison.differences
+            assert_same_message(
+                &descriptor(NOTIFICATION_TYPE),
+                expected,
+                &line["message"],
+                file,
             );
         }
     }
