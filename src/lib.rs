@@ -20,8 +20,21 @@
 //! * [`client`]: an async client for IM apps; [`gateway`]: an in-memory mock gateway to test
 //!   IM clients against; [`tap`]: a transparent proxy that prints live traffic.
 //!
-//! Only [`proto`], [`status`], [`frame`] and [`codec`] are always built; the rest are behind
-//! the features `json`, `ws`, `client`, `gateway`, `tap` (all on by default, through `cli`).
+//! # Features
+//!
+//! The default build is what a decoder needs: [`proto`], [`status`], [`frame`] and [`codec`],
+//! with no async runtime, WebSocket or JSON library. Everything else is opt-in:
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `json` | [`json`] and [`inspect`]: the proto3 JSON mapping (prost-reflect, serde_json) |
+//! | `ws` | [`ws`]: the WebSocket transport (tokio-tungstenite) |
+//! | `client` | [`client`]: the async client (implies `ws`) |
+//! | `gateway` | [`gateway`]: the mock gateway (implies `ws`) |
+//! | `tls` | `wss://` for the client (rustls; implies `client`) |
+//! | `tap` | [`tap`]: the transparent proxy behind `turms-wire tap` (implies `json`, `ws`) |
+//!
+//! The command-line tool `turms-wire` is its own package, `turms-wire-cli`.
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -51,36 +64,45 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 pub mod codec;
 pub mod frame;
 #[cfg(feature = "gateway")]
+#[cfg_attr(docsrs, doc(cfg(feature = "gateway")))]
 pub mod gateway;
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod inspect;
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json;
 pub mod proto;
 pub mod status;
 #[cfg(feature = "tap")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tap")))]
 pub mod tap;
 #[cfg(feature = "ws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub mod ws;
 
 pub use frame::{ClassifyError, ClientFrame, DataKind, Frame, FrameClass, RequestKind};
 pub use status::{ResponseStatusCode, SessionCloseStatus};
 
 /// The README's and the guides' examples, compiled and run as doctests.
-#[cfg(all(doctest, feature = "cli"))]
+#[cfg(doctest)]
 mod readme {
     #[doc = include_str!("../README.md")]
     struct Readme;
     #[doc = include_str!("../docs/status-codes.md")]
     struct StatusCodes;
+    #[cfg(feature = "client")]
     #[doc = include_str!("../docs/client.md")]
     struct Client;
+    #[cfg(feature = "gateway")]
     #[doc = include_str!("../docs/gateway.md")]
     struct Gateway;
 }

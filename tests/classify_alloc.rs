@@ -6,7 +6,6 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
-use std::path::Path;
 
 use bytes::Bytes;
 use turms_wire::frame::{ClientFrame, Frame};
@@ -61,11 +60,7 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
 }
 
 fn read_dir(dir: &str) -> Vec<(String, Bytes)> {
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/conformance"
-    ))
-    .join(dir);
+    let dir = turms_wire_test_support::data::conformance(dir);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -1,28 +1,22 @@
 //! Classification against the conformance vectors made by Google's protobuf, and the real
 //! gateway's request rule (`turms-protocol.md` §5.4) against hand-made frames.
 
-mod classify_support;
-
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bytes::Bytes;
-use classify_support::{
-    agrees_if_decodable, assert_agrees_with_decode, assert_request_agrees_with_decode,
-    request_agrees_if_decodable,
-};
 use serde_json::Value;
 use turms_wire::frame::{
     ClassifyErrorKind, ClientFrame, DataKind, Frame, FrameClass, GatewayRejection, RequestKind,
     Scope, WireType,
 };
+use turms_wire_test_support::classify::{
+    agrees_if_decodable, assert_agrees_with_decode, assert_request_agrees_with_decode,
+    request_agrees_if_decodable,
+};
 
 fn conformance() -> PathBuf {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/conformance"
-    ))
-    .to_path_buf()
+    turms_wire_test_support::data::conformance("")
 }
 
 /// Every `NNN.bin` of a directory with its JSON beside it.

@@ -2,13 +2,7 @@
 //! agrees with a full decode on generated frames in any field order, with repeated fields and
 //! with unknown fields of every wire type.
 
-mod classify_support;
-
 use bytes::{BufMut, Bytes};
-use classify_support::{
-    agrees_if_decodable, assert_agrees_with_decode, assert_request_agrees_with_decode,
-    expected_class, request_agrees_if_decodable,
-};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use prost::encoding::{decode_key, encode_key, encode_varint, skip_field, DecodeContext};
@@ -19,6 +13,10 @@ use turms_wire::proto::{
     turms_request, value, CreateMessageRequest, CreateSessionRequest, DeleteSessionRequest,
     LongsWithVersion, QueryUserProfilesRequest, TurmsNotification, TurmsRequest,
     UpdateTypingStatusRequest, UserSession, Value,
+};
+use turms_wire_test_support::classify::{
+    agrees_if_decodable, assert_agrees_with_decode, assert_request_agrees_with_decode,
+    expected_class, request_agrees_if_decodable,
 };
 
 // ---- strategies for messages ----

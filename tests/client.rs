@@ -1,12 +1,6 @@
 //! The client against scripted peers on loopback, over TCP and WebSocket: every frame the
 //! peer sends is chosen by the test, so ordering, resets and garbage are exact.
 
-#![cfg(feature = "client")]
-
-#[path = "support/events.rs"]
-mod events;
-
-use events::next_matching;
 use std::future::Future;
 use std::time::Duration;
 
@@ -31,6 +25,7 @@ use turms_wire::proto::{
 };
 use turms_wire::ws::GatewayWs;
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
+use turms_wire_test_support::wait::next_matching;
 
 /// Every test body runs under this deadline, so nothing hangs.
 const TEST_DEADLINE: Duration = Duration::from_secs(20);
@@ -370,10 +365,13 @@ async fn login_with_session_info_before_the_response(transport: Transport) {
     assert_eq!(create.user_status, Some(UserStatus::Available as i32));
     assert_eq!(create.device_type, DeviceType::Android as i32);
 
-    let reported = next_matching(&mut events, |e| match e {
-        Event::SessionInfo(s) => Some(s),
-        _ => None,
-    })
+    let reported = next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::SessionInfo(s) => Some(s),
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(reported, session);
 }
@@ -680,10 +678,13 @@ async fn request_timeout_is_102_and_the_late_answer_an_orphan(transport: Transpo
     let request = peer.request().await;
     assert_eq!(request.request_id, Some(request_id));
     peer.send(ok(request_id)).await;
-    let orphan = next_matching(&mut events, |e| match e {
-        Event::OrphanResponse(r) => Some(r),
-        _ => None,
-    })
+    let orphan = next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::OrphanResponse(r) => Some(r),
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(orphan.request_id(), request_id);
     // The session is still usable.
@@ -711,10 +712,13 @@ async fn orphan_response_is_an_event(transport: Transport) {
     let mut unparsable = answer(-1, 1106, None);
     unparsable.reason = Some("The request type is not allowed".into());
     peer.send(unparsable).await;
-    let orphan = next_matching(&mut events, |e| match e {
-        Event::OrphanResponse(r) => Some(r),
-        _ => None,
-    })
+    let orphan = next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::OrphanResponse(r) => Some(r),
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(orphan.request_id(), -1);
     assert_eq!(orphan.code().unwrap().as_i32(), 1106);
@@ -739,10 +743,13 @@ async fn pushes_arrive_decoded(transport: Transport) {
         ..Default::default()
     })
     .await;
-    let push = next_matching(&mut events, |e| match e {
-        Event::Push(p) => Some(p),
-        _ => None,
-    })
+    let push = next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::Push(p) => Some(p),
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(push.requester_id, Some(2));
     assert_eq!(push.kind, Some(RequestKind::CREATE_MESSAGE_REQUEST));
@@ -751,10 +758,13 @@ async fn pushes_arrive_decoded(transport: Transport) {
     // A push whose relayed request does not decode is reported with its bytes.
     let broken = Bytes::from_static(&[0x50, 0x02, 0x62, 0x03, 0x42, 0x01, 0xff]);
     peer.send_body(broken.clone()).await;
-    let invalid = next_matching(&mut events, |e| match e {
-        Event::InvalidFrame(f) => Some(f),
-        _ => None,
-    })
+    let invalid = next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::InvalidFrame(f) => Some(f),
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(invalid.bytes, broken);
     assert!(matches!(invalid.error, InvalidFrameError::Decode(_)));
@@ -768,10 +778,13 @@ async fn pushes_arrive_decoded(transport: Transport) {
         ..Default::default()
     })
     .await;
-    let notification = next_matching(&mut events, |e| match e {
-        Event::Notification(n) => Some(n),
-        _ => None,
-    })
+    let notification = next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::Notification(n) => Some(n),
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(notification.timestamp(), 2);
 }
@@ -791,9 +804,10 @@ async fn heartbeat_is_sent_when_idle_and_acked(transport: Transport) {
         ClientFrame::Request(r) => panic!("unexpected request {r:?}"),
     }
     peer.send_body(Bytes::new()).await;
-    next_matching(&mut events, |e| {
-        matches!(e, Event::HeartbeatAck).then_some(())
-    })
+    next_matching(
+        async || events.recv().await,
+        |e| matches!(e, Event::HeartbeatAck).then_some(()),
+    )
     .await;
 
     // An explicit heartbeat completes on the next empty frame, along with any other.
@@ -877,10 +891,13 @@ async fn heartbeat_refusal_fails_the_call_and_is_reported(transport: Transport) 
     let error = result.unwrap_err();
     assert_eq!(error.code().as_i32(), 2104);
     assert!(matches!(error, ClientError::HeartbeatRefused { .. }));
-    let (code, reason) = next_matching(&mut events, |e| match e {
-        Event::HeartbeatFailure { code, reason } => Some((code, reason)),
-        _ => None,
-    })
+    let (code, reason) = next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::HeartbeatFailure { code, reason } => Some((code, reason)),
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(code.map(ResponseStatusCode::as_i32), Some(2104));
     assert_eq!(reason, None);
@@ -889,10 +906,13 @@ async fn heartbeat_refusal_fails_the_call_and_is_reported(transport: Transport) 
     let mut unavailable = answer(-100, 1201, None);
     unavailable.reason = Some("shutting down".into());
     peer.send(unavailable).await;
-    let (code, reason) = next_matching(&mut events, |e| match e {
-        Event::HeartbeatFailure { code, reason } => Some((code, reason)),
-        _ => None,
-    })
+    let (code, reason) = next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::HeartbeatFailure { code, reason } => Some((code, reason)),
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(code.map(ResponseStatusCode::as_i32), Some(1201));
     assert_eq!(reason.as_deref(), Some("shutting down"));
@@ -1097,10 +1117,13 @@ async fn malformed_frame_is_reported_and_the_stream_goes_on(transport: Transport
     let (a, b, _peer) = tokio::join!(answered, unanswered, script);
     assert_eq!(a.unwrap(), 1);
     assert_eq!(b.unwrap_err().code(), ResponseStatusCode::REQUEST_TIMEOUT);
-    let invalid = next_matching(&mut events, |e| match e {
-        Event::InvalidFrame(f) => Some(f),
-        _ => None,
-    })
+    let invalid = next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::InvalidFrame(f) => Some(f),
+            _ => None,
+        },
+    )
     .await;
     assert_eq!(&invalid.bytes[..], [0xff, 0xff, 0xff]);
     assert_eq!(client.state(), SessionState::Open);
@@ -1136,10 +1159,13 @@ async fn flood_of_pushes_cannot_stall_or_grow_the_client(transport: Transport) {
     let (id, ()) = tokio::join!(client.send_private_message(2, "still there?"), script);
     assert_eq!(id.unwrap(), 3);
     // The receiver fell behind and is told how much it missed; the channel held at most 16.
-    let missed = next_matching(&mut events, |e| match e {
-        Event::Lagged { missed } => Some(missed),
-        _ => None,
-    })
+    let missed = next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::Lagged { missed } => Some(missed),
+            _ => None,
+        },
+    )
     .await;
     assert!(missed > 0);
     let mut kept = 0;
@@ -1231,17 +1257,23 @@ async fn traced_frames_show_both_directions() {
     within(async {
         let (client, mut events, mut peer) =
             logged_in(Transport::Tcp, builder().trace_frames(true)).await;
-        let sent = next_matching(&mut events, |e| match e {
-            Event::FrameSent(body) => Some(body),
-            _ => None,
-        })
+        let sent = next_matching(
+            async || events.recv().await,
+            |e| match e {
+                Event::FrameSent(body) => Some(body),
+                _ => None,
+            },
+        )
         .await;
         let login = TurmsRequest::decode(sent).unwrap();
         assert!(matches!(login.kind, Some(Kind::CreateSessionRequest(_))));
-        let received = next_matching(&mut events, |e| match e {
-            Event::FrameReceived(frame) => Some(frame),
-            _ => None,
-        })
+        let received = next_matching(
+            async || events.recv().await,
+            |e| match e {
+                Event::FrameReceived(frame) => Some(frame),
+                _ => None,
+            },
+        )
         .await;
         assert_eq!(received.class(), turms_wire::FrameClass::SessionInfo);
         drop(client);

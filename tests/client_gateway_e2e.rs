@@ -1,11 +1,5 @@
 //! The client against the mock gateway, end to end on loopback, over TCP and WebSocket.
 
-#![cfg(all(feature = "client", feature = "gateway"))]
-
-#[path = "support/events.rs"]
-mod events;
-
-use events::next_matching;
 use std::future::Future;
 use std::time::Duration;
 
@@ -19,6 +13,7 @@ use turms_wire::gateway::{
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::{DeviceType, QueryMessagesRequest, TurmsRequest, UserStatus};
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
+use turms_wire_test_support::wait::next_matching;
 
 const TEST_DEADLINE: Duration = Duration::from_secs(20);
 const SOON: Duration = Duration::from_secs(5);
@@ -68,10 +63,13 @@ async fn login_at(url: &str, builder: ClientBuilder, user: i64) -> (Client, Even
 }
 
 async fn next_push(events: &mut Events) -> PushEvent {
-    next_matching(events, |e| match e {
-        Event::Push(push) => Some(push),
-        _ => None,
-    })
+    next_matching(
+        async || events.recv().await,
+        |e| match e {
+            Event::Push(push) => Some(push),
+            _ => None,
+        },
+    )
     .await
 }
 

@@ -1,5 +1,5 @@
 //! The framing codec and the request encoder against the conformance vectors in
-//! `../shared/conformance` (streams, framing-layer bad inputs, requests).
+//! `tests/data/conformance` (streams, framing-layer bad inputs, requests).
 
 use std::path::{Path, PathBuf};
 
@@ -16,11 +16,7 @@ use turms_wire::frame::Frame;
 use turms_wire::proto::{turms_request, CreateSessionRequest, DeleteSessionRequest, TurmsRequest};
 
 fn conformance() -> PathBuf {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/conformance"
-    ))
-    .to_path_buf()
+    turms_wire_test_support::data::conformance("")
 }
 
 fn read(path: impl AsRef<Path>) -> Vec<u8> {

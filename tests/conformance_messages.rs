@@ -2,11 +2,7 @@
 //! Google decoded, the proto3 JSON mapping (`turms_wire::json`) writes exactly what Google's
 //! `MessageToDict` wrote, and every malformed message is rejected by both.
 //!
-//! Values are compared, not text (see `common/proto_json_eq.rs` for what that allows).
-#![cfg(feature = "json")]
-
-#[path = "common/proto_json_eq.rs"]
-mod proto_json_eq;
+//! Values are compared, not text (see `turms_wire_test_support::proto_json_eq` for what that allows).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,9 +14,9 @@ use serde_json::Value;
 use turms_wire::json::{self, JsonError, NOTIFICATION_TYPE, REQUEST_TYPE};
 use turms_wire::proto::{TurmsNotification, TurmsRequest};
 
-use proto_json_eq::{compare_message, holds_nan, Comparison, Rule};
+use turms_wire_test_support::proto_json_eq::{compare_message, holds_nan, Comparison, Rule};
 
-const CONFORMANCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance");
+const CONFORMANCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conformance");
 
 /// A top-level message type with its protobuf name.
 trait Envelope: Message + Default + PartialEq + std::fmt::Debug {

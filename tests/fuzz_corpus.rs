@@ -2,17 +2,14 @@
 //! and the conformance `bad/` inputs through the checks the fuzz targets run, so that CI
 //! exercises them on stable without cargo-fuzz. Every input goes through every check: an input
 //! found by one target is an interesting input for the others too.
-#![cfg(feature = "json")]
-
-mod fuzz_checks;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use turms_wire::codec::Limits;
+use turms_wire_test_support::{data, fuzz_checks};
 
 const FUZZ_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz");
-const CONFORMANCE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance");
 
 /// A fuzz target's check: returns on good behaviour, panics otherwise.
 type Check = fn(&[u8]);
@@ -97,7 +94,7 @@ fn saved_corpora_and_artifacts_pass_every_check() {
 
 /// The `.bin` files of one conformance directory.
 fn conformance_frames(dir: &str) -> Vec<PathBuf> {
-    files_in(&Path::new(CONFORMANCE_DIR).join(dir))
+    files_in(&data::conformance(dir))
         .into_iter()
         .filter(|file| file.extension().is_some_and(|ext| ext == "bin"))
         .collect()

@@ -1,21 +1,14 @@
-//! The mock gateway over loopback, driven with the raw codecs: `Framed<TcpStream, ClientCodec>`
-//! on TCP and `ClientWs` on WebSocket.
-#![cfg(feature = "gateway")]
+//! The mock gateway over loopback, driven by raw clients (`ClientPeer`): `Framed<TcpStream,
+//! ClientCodec>` on TCP and `ClientWs` on WebSocket.
 
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
 use prost::Message as _;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::MaybeTlsStream;
-use tokio_util::codec::Framed;
-use turms_wire::codec::{ClientCodec, Heartbeat, Limits};
 use turms_wire::frame::Frame;
 use turms_wire::gateway::{
     AuthDecision, CloseReason, GatewayBuilder, GatewayEvent, GatewayHandle, LoginAttempt,
@@ -25,24 +18,18 @@ use turms_wire::proto::turms_notification::data::Kind as DataKind;
 use turms_wire::proto::turms_notification::Data;
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::{
-    CreateMessageRequest, CreateSessionRequest, DeleteSessionRequest, DeviceType,
-    QueryMessagesRequest, QueryUserProfilesRequest, TurmsNotification, TurmsRequest,
+    CreateMessageRequest, DeviceType, QueryMessagesRequest, TurmsNotification, TurmsRequest,
     UpdateUserRequest,
 };
-use turms_wire::ws::ClientWs;
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
+use turms_wire_test_support::peer::ClientPeer;
+use turms_wire_test_support::requests::{
+    group_message, login_request, logout, private_message, query_profiles, request,
+};
+use turms_wire_test_support::wait::bounded;
 
 const LOOPBACK: &str = "127.0.0.1:0";
-/// How long any single wait may take before the test fails (never reached when things work).
-const BOUND: Duration = Duration::from_secs(10);
 const SERVER_ID: &str = "node-7";
-
-/// Runs `test` with a time bound, so a hung connection fails instead of stalling the suite.
-async fn bounded<F: Future<Output = ()>>(test: F) {
-    tokio::time::timeout(Duration::from_secs(30), test)
-        .await
-        .expect("loopback test did not finish");
-}
 
 /// Every event the gateway reported.
 #[derive(Clone, Default)]
@@ -77,195 +64,21 @@ async fn start(builder: GatewayBuilder) -> GatewayHandle {
     builder.start().await.expect("gateway starts")
 }
 
-/// One client connection on either transport.
-enum Client {
-    Tcp(Framed<TcpStream, ClientCodec>),
-    Ws(Box<ClientWs<MaybeTlsStream<TcpStream>>>),
+/// A raw client connected to `gateway` over TCP.
+async fn tcp(gateway: &GatewayHandle) -> ClientPeer {
+    ClientPeer::tcp(gateway.tcp_addr().unwrap()).await
 }
 
-impl Client {
-    async fn tcp(gateway: &GatewayHandle) -> Client {
-        Self::tcp_to(gateway.tcp_addr().unwrap()).await
-    }
-
-    async fn tcp_to(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).await.unwrap();
-        Client::Tcp(Framed::new(stream, ClientCodec::new()))
-    }
-
-    async fn ws(gateway: &GatewayHandle) -> Client {
-        let url = format!("{}/any/path", gateway.ws_url().unwrap());
-        Client::Ws(Box::new(
-            ClientWs::connect(url, Limits::CLIENT).await.unwrap(),
-        ))
-    }
-
-    async fn connect(gateway: &GatewayHandle, transport: TransportKind) -> Client {
-        match transport {
-            TransportKind::Tcp => Self::tcp(gateway).await,
-            TransportKind::WebSocket => Self::ws(gateway).await,
-        }
-    }
-
-    async fn send(&mut self, request: &TurmsRequest) {
-        match self {
-            Client::Tcp(c) => c.send(request).await.unwrap(),
-            Client::Ws(c) => c.send(request).await.unwrap(),
-        }
-    }
-
-    /// Sends a body exactly as given (a TCP frame gets its length prefix).
-    async fn send_raw(&mut self, body: impl Into<Bytes>) {
-        let body = body.into();
-        match self {
-            Client::Tcp(c) => c.send(body).await.unwrap(),
-            Client::Ws(c) => c.send(body).await.unwrap(),
-        }
-    }
-
-    async fn heartbeat(&mut self) {
-        match self {
-            Client::Tcp(c) => c.send(Heartbeat).await.unwrap(),
-            Client::Ws(c) => c.send(Heartbeat).await.unwrap(),
-        }
-    }
-
-    /// The next frame, or `None` once the gateway has closed the connection (a TCP reset
-    /// counts as closed: the gateway closes with SO_LINGER=0).
-    async fn next(&mut self) -> Option<Frame> {
-        let item = tokio::time::timeout(BOUND, async {
-            match self {
-                Client::Tcp(c) => c.next().await.map(|r| r.map_err(|e| e.to_string())),
-                Client::Ws(c) => c.next().await.map(|r| r.map_err(|e| e.to_string())),
-            }
-        })
-        .await
-        .expect("a frame or the end of the connection");
-        match item {
-            None | Some(Err(_)) => None,
-            Some(Ok(Ok(frame))) => Some(frame),
-            Some(Ok(Err(malformed))) => panic!("gateway sent a malformed frame: {malformed}"),
-        }
-    }
-
-    async fn frame(&mut self) -> Frame {
-        self.next().await.expect("a frame, not the end")
-    }
-
-    async fn response(&mut self) -> TurmsNotification {
-        match self.frame().await {
-            Frame::Response(r) => r.decode().unwrap(),
-            other => panic!("expected a response, got {other:?}"),
-        }
-    }
-
-    async fn closed(&mut self) -> TurmsNotification {
-        match self.frame().await {
-            Frame::Closed(c) => c.decode().unwrap(),
-            other => panic!("expected a close notification, got {other:?}"),
-        }
-    }
-
-    async fn expect_end(&mut self) {
-        if let Some(frame) = self.next().await {
-            panic!("expected the connection to end, got {frame:?}");
-        }
-    }
-
-    /// Proves nothing is queued ahead: a heartbeat's answer is the very next frame.
-    async fn expect_quiet(&mut self) {
-        self.heartbeat().await;
-        match self.frame().await {
-            Frame::HeartbeatAck | Frame::HeartbeatFailure(_) => {}
-            other => panic!("expected only the heartbeat answer, got {other:?}"),
-        }
-    }
-
-    /// Logs in and returns the session id from the session-info push.
-    async fn login(&mut self, user_id: i64, device: DeviceType) -> i32 {
-        self.send(&login_request(1, user_id, Some("123"), device))
-            .await;
-        let session_id = match self.frame().await {
-            Frame::SessionInfo(info) => info.session_id().unwrap().parse().unwrap(),
-            other => panic!("expected session info, got {other:?}"),
-        };
-        let ok = self.response().await;
-        assert_eq!(ok.code, Some(1000));
-        session_id
-    }
-
-    fn peer_close_code(&self) -> Option<CloseCode> {
-        match self {
-            Client::Tcp(_) => None,
-            Client::Ws(c) => c.peer_close().flatten().map(|f| f.code),
-        }
-    }
+/// A raw client connected to `gateway` over WebSocket (the gateway ignores the path).
+async fn ws(gateway: &GatewayHandle) -> ClientPeer {
+    ClientPeer::ws(&format!("{}/any/path", gateway.ws_url().unwrap())).await
 }
 
-fn request(request_id: i64, kind: Kind) -> TurmsRequest {
-    TurmsRequest {
-        request_id: Some(request_id),
-        kind: Some(kind),
-        ..TurmsRequest::default()
+async fn connect(gateway: &GatewayHandle, transport: TransportKind) -> ClientPeer {
+    match transport {
+        TransportKind::Tcp => tcp(gateway).await,
+        TransportKind::WebSocket => ws(gateway).await,
     }
-}
-
-fn login_request(
-    request_id: i64,
-    user_id: i64,
-    password: Option<&str>,
-    device: DeviceType,
-) -> TurmsRequest {
-    request(
-        request_id,
-        Kind::CreateSessionRequest(CreateSessionRequest {
-            version: 1,
-            user_id,
-            password: password.map(str::to_owned),
-            device_type: device as i32,
-            user_status: Some(0),
-            ..CreateSessionRequest::default()
-        }),
-    )
-}
-
-fn logout(request_id: i64) -> TurmsRequest {
-    request(
-        request_id,
-        Kind::DeleteSessionRequest(DeleteSessionRequest::default()),
-    )
-}
-
-fn private_message(request_id: i64, to: i64, text: &str) -> TurmsRequest {
-    request(
-        request_id,
-        Kind::CreateMessageRequest(CreateMessageRequest {
-            recipient_id: Some(to),
-            text: Some(text.to_owned()),
-            ..CreateMessageRequest::default()
-        }),
-    )
-}
-
-fn group_message(request_id: i64, group: i64, text: &str) -> TurmsRequest {
-    request(
-        request_id,
-        Kind::CreateMessageRequest(CreateMessageRequest {
-            group_id: Some(group),
-            text: Some(text.to_owned()),
-            ..CreateMessageRequest::default()
-        }),
-    )
-}
-
-fn query_profiles(request_id: i64) -> TurmsRequest {
-    request(
-        request_id,
-        Kind::QueryUserProfilesRequest(QueryUserProfilesRequest {
-            user_ids: vec![1],
-            ..QueryUserProfilesRequest::default()
-        }),
-    )
 }
 
 const TRANSPORTS: [TransportKind; 2] = [TransportKind::Tcp, TransportKind::WebSocket];
@@ -277,7 +90,7 @@ async fn login_pushes_session_info_before_the_ok_response() {
         let gateway = start(builder(&events).password("123")).await;
         let mut clients = Vec::new();
         for (user, transport) in [(1, TransportKind::Tcp), (2, TransportKind::WebSocket)] {
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             client
                 .send(&login_request(77, user, Some("123"), DeviceType::Android))
                 .await;
@@ -347,7 +160,7 @@ async fn wrong_password_keeps_the_connection_open_until_the_login_timeout() {
         )
         .await;
         for transport in TRANSPORTS {
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             client
                 .send(&login_request(5, 1, Some("wrong"), DeviceType::Desktop))
                 .await;
@@ -400,7 +213,7 @@ async fn wrong_password_keeps_the_connection_open_until_the_login_timeout() {
 async fn other_client_versions_are_refused() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
-        let mut client = Client::tcp(&gateway).await;
+        let mut client = tcp(&gateway).await;
         let mut login = login_request(9, 1, None, DeviceType::Desktop);
         if let Some(Kind::CreateSessionRequest(ref mut l)) = login.kind {
             l.version = 2;
@@ -433,7 +246,7 @@ async fn authenticator_decides_and_a_second_login_on_one_connection_is_refused()
             },
         ))
         .await;
-        let mut client = Client::tcp(&gateway).await;
+        let mut client = tcp(&gateway).await;
         client
             .send(&login_request(1, 13, None, DeviceType::Desktop))
             .await;
@@ -468,7 +281,7 @@ async fn heartbeats_before_and_after_login() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
         for transport in TRANSPORTS {
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             client.heartbeat().await;
             let Frame::HeartbeatFailure(failure) = client.frame().await else {
                 panic!("expected a heartbeat failure");
@@ -494,7 +307,7 @@ async fn requests_before_login_get_1200_and_logout_before_login_nothing() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
         for transport in TRANSPORTS {
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             client.send(&query_profiles(41)).await;
             let refused = client.response().await;
             assert_eq!(refused.request_id, Some(41));
@@ -514,7 +327,7 @@ async fn idle_sessions_close_with_heartbeat_timeout() {
         let events = Events::default();
         let gateway = start(builder(&events).idle_timeout(Duration::from_millis(150))).await;
         for transport in TRANSPORTS {
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             let session_id = client.login(3, DeviceType::Browser).await;
             let closed = client.closed().await;
             assert_eq!(closed.close_status, Some(110));
@@ -537,7 +350,7 @@ async fn heartbeats_and_requests_keep_a_session_alive() {
     bounded(async {
         let gateway =
             start(builder(&Events::default()).idle_timeout(Duration::from_millis(400))).await;
-        let mut client = Client::tcp(&gateway).await;
+        let mut client = tcp(&gateway).await;
         client.login(3, DeviceType::Desktop).await;
         // Six pauses of 100 ms outlast the idle timeout; each is followed by activity.
         for round in 0..6 {
@@ -559,12 +372,12 @@ async fn heartbeats_and_requests_keep_a_session_alive() {
 async fn a_second_login_on_the_same_device_type_closes_the_first_with_500() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
-        let mut first = Client::tcp(&gateway).await;
+        let mut first = tcp(&gateway).await;
         let first_id = first.login(1, DeviceType::Desktop).await;
-        let mut phone = Client::ws(&gateway).await;
+        let mut phone = ws(&gateway).await;
         phone.login(1, DeviceType::Android).await;
 
-        let mut second = Client::ws(&gateway).await;
+        let mut second = ws(&gateway).await;
         let second_id = second.login(1, DeviceType::Desktop).await;
         assert_ne!(first_id, second_id);
 
@@ -590,9 +403,9 @@ async fn the_decline_policy_refuses_the_second_login() {
         let gateway =
             start(builder(&Events::default()).login_conflict(LoginConflictPolicy::DeclineNew))
                 .await;
-        let mut first = Client::tcp(&gateway).await;
+        let mut first = tcp(&gateway).await;
         first.login(1, DeviceType::Desktop).await;
-        let mut second = Client::tcp(&gateway).await;
+        let mut second = tcp(&gateway).await;
         second
             .send(&login_request(8, 1, None, DeviceType::Desktop))
             .await;
@@ -609,7 +422,7 @@ async fn logout_closes_with_500_and_no_response() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
         for transport in TRANSPORTS {
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             client.login(4, DeviceType::Ios).await;
             client.send(&logout(2)).await;
             // The close notification is the next frame: no response to the request.
@@ -633,7 +446,7 @@ async fn after_a_close_notification_requests_are_ignored_until_the_close_timeout
         let gateway =
             start(builder(&Events::default()).close_timeout(Duration::from_millis(200))).await;
         for transport in TRANSPORTS {
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             client.login(4, DeviceType::Desktop).await;
             client.send(&logout(2)).await;
             assert_eq!(client.closed().await.close_status, Some(500));
@@ -687,7 +500,7 @@ async fn accept_rule_violations_get_minus_one_and_1100_then_1106() {
         let events = Events::default();
         let gateway = start(builder(&events)).await;
         for transport in TRANSPORTS {
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             for (body, message) in UNREADABLE {
                 client.send_raw(body).await;
                 let refused = client.response().await;
@@ -722,7 +535,7 @@ async fn accept_rule_violations_get_minus_one_and_1100_then_1106() {
 async fn request_ids_must_be_positive() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
-        let mut client = Client::tcp(&gateway).await;
+        let mut client = tcp(&gateway).await;
         for logged_in in [false, true] {
             if logged_in {
                 client.login(1, DeviceType::Desktop).await;
@@ -747,7 +560,7 @@ async fn responses_carry_the_request_id_the_gateway_reads_before_the_kind() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
         for transport in TRANSPORTS {
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             client.login(1, DeviceType::Desktop).await;
             // request_id 5 and the kind, as every client writes them, then request_id 9, which
             // a full decode would keep and the real gateway never reads.
@@ -780,7 +593,7 @@ async fn bad_length_prefix_before_login_drops_the_connection() {
                 .await
                 .unwrap();
             stream.write_all(prefix).await.unwrap();
-            let mut client = Client::Tcp(Framed::new(stream, ClientCodec::new()));
+            let mut client = ClientPeer::over(stream);
             client.expect_end().await;
         }
         let violations = events
@@ -806,9 +619,9 @@ async fn bad_length_prefix_after_login_closes_with_200_and_1200() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
         for prefix in BAD_PREFIXES {
-            let mut client = Client::tcp(&gateway).await;
+            let mut client = tcp(&gateway).await;
             client.login(1, DeviceType::Desktop).await;
-            let Client::Tcp(framed) = &mut client else {
+            let ClientPeer::Tcp(framed) = &mut client else {
                 unreachable!()
             };
             framed.get_mut().write_all(prefix).await.unwrap();
@@ -829,11 +642,11 @@ async fn oversize_websocket_messages_follow_the_same_rule() {
         let gateway = start(builder(&Events::default()).max_frame(64)).await;
         static BIG: [u8; 65] = [0x08; 65];
 
-        let mut anonymous = Client::ws(&gateway).await;
+        let mut anonymous = ws(&gateway).await;
         anonymous.send_raw(&BIG[..]).await;
         anonymous.expect_end().await;
 
-        let mut client = Client::ws(&gateway).await;
+        let mut client = ws(&gateway).await;
         client.login(1, DeviceType::Desktop).await;
         client.send_raw(&BIG[..]).await;
         let closed = client.closed().await;
@@ -848,17 +661,17 @@ async fn oversize_websocket_messages_follow_the_same_rule() {
 async fn private_messages_reach_every_device_of_the_recipient_and_the_senders_others() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
-        let mut sender = Client::tcp(&gateway).await;
+        let mut sender = tcp(&gateway).await;
         sender.login(1, DeviceType::Desktop).await;
         // The sender's other device gets the message too (Turms'
         // send-message-to-other-sender-online-devices); the sending session only its response.
-        let mut senders_phone = Client::ws(&gateway).await;
+        let mut senders_phone = ws(&gateway).await;
         senders_phone.login(1, DeviceType::Android).await;
-        let mut desktop = Client::tcp(&gateway).await;
+        let mut desktop = tcp(&gateway).await;
         desktop.login(2, DeviceType::Desktop).await;
-        let mut phone = Client::ws(&gateway).await;
+        let mut phone = ws(&gateway).await;
         phone.login(2, DeviceType::Android).await;
-        let mut bystander = Client::tcp(&gateway).await;
+        let mut bystander = tcp(&gateway).await;
         bystander.login(3, DeviceType::Desktop).await;
 
         let sent = private_message(31, 2, "hello");
@@ -920,7 +733,7 @@ async fn group_messages_reach_the_other_members() {
         gateway.add_group(100, [3]);
         let mut members = Vec::new();
         for user in [1, 2, 3, 4] {
-            let mut client = Client::tcp(&gateway).await;
+            let mut client = tcp(&gateway).await;
             client.login(user, DeviceType::Desktop).await;
             members.push(client);
         }
@@ -951,7 +764,7 @@ async fn group_messages_reach_the_other_members() {
 async fn messages_are_refused_without_a_target_or_as_system_messages() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
-        let mut client = Client::tcp(&gateway).await;
+        let mut client = tcp(&gateway).await;
         client.login(1, DeviceType::Desktop).await;
         client
             .send(&request(
@@ -976,9 +789,9 @@ async fn messages_are_refused_without_a_target_or_as_system_messages() {
 async fn query_messages_answers_from_the_store() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
-        let mut alice = Client::tcp(&gateway).await;
+        let mut alice = tcp(&gateway).await;
         alice.login(1, DeviceType::Desktop).await;
-        let mut bob = Client::ws(&gateway).await;
+        let mut bob = ws(&gateway).await;
         bob.login(2, DeviceType::Desktop).await;
 
         for (id, text) in [(1, "one"), (2, "two"), (3, "three")] {
@@ -1065,7 +878,7 @@ async fn query_messages_answers_from_the_store() {
 async fn unscripted_requests_get_no_content() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
-        let mut client = Client::ws(&gateway).await;
+        let mut client = ws(&gateway).await;
         client.login(1, DeviceType::Desktop).await;
         client.send(&query_profiles(5)).await;
         let answer = client.response().await;
@@ -1101,7 +914,7 @@ async fn scripts_answer_ignore_or_close() {
             },
         ))
         .await;
-        let mut client = Client::tcp(&gateway).await;
+        let mut client = tcp(&gateway).await;
         client.login(1, DeviceType::Desktop).await;
         client.send(&query_profiles(3)).await;
         let answer = client.response().await;
@@ -1131,7 +944,7 @@ async fn scripts_answer_ignore_or_close() {
         client.send(&query_profiles(7)).await;
         assert_eq!(client.response().await.code, Some(1001));
 
-        let mut blocked = Client::ws(&gateway).await;
+        let mut blocked = ws(&gateway).await;
         gateway.set_script(
             |session: &turms_wire::gateway::SessionInfo, request: &TurmsRequest| {
                 (session.user_id == 9 && matches!(request.kind, Some(Kind::UpdateUserRequest(_))))
@@ -1163,9 +976,9 @@ async fn scripts_answer_ignore_or_close() {
 async fn pushes_reach_users_and_sessions() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
-        let mut desktop = Client::tcp(&gateway).await;
+        let mut desktop = tcp(&gateway).await;
         let desktop_id = desktop.login(1, DeviceType::Desktop).await;
-        let mut phone = Client::ws(&gateway).await;
+        let mut phone = ws(&gateway).await;
         phone.login(1, DeviceType::Ios).await;
 
         let notification = TurmsNotification {
@@ -1212,7 +1025,7 @@ async fn sessions_close_with_any_status_code_and_reason() {
         let gateway = start(builder(&Events::default())).await;
         for (i, status) in SessionCloseStatus::all().enumerate() {
             let transport = TRANSPORTS[i % 2];
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             let session_id = client.login(50, DeviceType::Desktop).await;
             let code = ResponseStatusCode::from_i32(1000 + i as i32);
             let reason = format!("because {status}");
@@ -1233,7 +1046,7 @@ async fn sessions_close_with_any_status_code_and_reason() {
             client.expect_end().await;
         }
         // A status alone, and an unknown one.
-        let mut client = Client::tcp(&gateway).await;
+        let mut client = tcp(&gateway).await;
         client.login(51, DeviceType::Desktop).await;
         gateway.close_session(
             SessionTarget::User(51),
@@ -1262,11 +1075,11 @@ async fn shutdown_closes_every_session_with_201() {
         let tcp_addr = gateway.tcp_addr().unwrap();
         let mut clients = Vec::new();
         for (user, transport) in [(1, TransportKind::Tcp), (2, TransportKind::WebSocket)] {
-            let mut client = Client::connect(&gateway, transport).await;
+            let mut client = connect(&gateway, transport).await;
             client.login(user, DeviceType::Desktop).await;
             clients.push(client);
         }
-        let mut anonymous = Client::tcp(&gateway).await;
+        let mut anonymous = tcp(&gateway).await;
         anonymous.expect_quiet().await;
 
         gateway.shutdown().await;
@@ -1303,150 +1116,13 @@ async fn starting_needs_a_listener_and_a_free_address() {
     );
 }
 
-#[cfg(all(feature = "cli", unix))]
-#[tokio::test]
-async fn the_command_prints_a_ready_line_serves_logins_and_stops_on_ctrl_c() {
-    use std::process::Stdio;
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-
-    bounded(async {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_turms-wire"))
-            .args([
-                "gateway",
-                "--tcp",
-                "127.0.0.1:0",
-                "--password",
-                "123",
-                "--server-id",
-                "cli-node",
-                "--json",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).await.unwrap();
-        let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
-        assert_eq!(ready["event"], "ready");
-        assert!(ready["ws"].is_null());
-        let addr: SocketAddr = ready["tcp"].as_str().unwrap().parse().unwrap();
-
-        let mut client = Client::tcp_to(addr).await;
-        client
-            .send(&login_request(1, 8, Some("123"), DeviceType::Desktop))
-            .await;
-        let Frame::SessionInfo(info) = client.frame().await else {
-            panic!("expected session info");
-        };
-        assert_eq!(info.server_id(), Some("cli-node"));
-        assert_eq!(client.response().await.code, Some(1000));
-
-        // Ctrl-C closes the session with SERVER_CLOSED and exits cleanly.
-        let interrupted = tokio::process::Command::new("kill")
-            .args(["-INT", &child.id().unwrap().to_string()])
-            .status()
-            .await
-            .unwrap();
-        assert!(interrupted.success());
-        assert_eq!(client.closed().await.close_status, Some(201));
-        assert!(child.wait().await.unwrap().success());
-        let mut stderr = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .await
-            .unwrap();
-        assert!(stderr.contains("\"login_ok\""), "{stderr}");
-        assert!(stderr.contains("\"close_status\":201"), "{stderr}");
-        assert!(stderr.lines().all(|l| l.starts_with('{')), "{stderr}");
-        // Nothing else on stdout.
-        let mut rest = String::new();
-        stdout.read_to_string(&mut rest).await.unwrap();
-        assert_eq!(rest, "");
-    })
-    .await;
-}
-
-#[cfg(feature = "cli")]
-#[tokio::test]
-async fn the_command_prints_a_plain_ready_line_and_knows_its_groups() {
-    use std::process::Stdio;
-    use tokio::io::{AsyncBufReadExt, BufReader};
-
-    bounded(async {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_turms-wire"))
-            .args(["gateway", "--ws", "127.0.0.1:0", "--group", "5=1, 2"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).await.unwrap();
-        let addr = line
-            .trim_end()
-            .strip_prefix("turms-wire mock gateway (in-memory test double) listening: ws=")
-            .unwrap_or_else(|| panic!("unexpected ready line {line:?}"));
-        let url = format!("ws://{addr}");
-        let connect = || async {
-            Client::Ws(Box::new(
-                ClientWs::connect(url.as_str(), Limits::CLIENT)
-                    .await
-                    .unwrap(),
-            ))
-        };
-        let mut alice = connect().await;
-        alice.login(1, DeviceType::Desktop).await;
-        let mut bob = connect().await;
-        bob.login(2, DeviceType::Desktop).await;
-        alice.send(&group_message(3, 5, "from the cli")).await;
-        assert_eq!(alice.response().await.code, Some(1000));
-        let Frame::Push(push) = bob.frame().await else {
-            panic!("expected the group message");
-        };
-        assert_eq!(push.requester_id(), Some(1));
-        child.kill().await.unwrap();
-    })
-    .await;
-}
-
-#[cfg(feature = "cli")]
-#[tokio::test]
-async fn the_command_refuses_bad_arguments() {
-    bounded(async {
-        for args in [
-            &["gateway"][..],
-            &["gateway", "--json"],
-            &["gateway", "--tcp", "127.0.0.1:0", "--group", "x=1"],
-            &["gateway", "--tcp", "127.0.0.1:0", "--group", "1"],
-            &["gateway", "--tcp", "127.0.0.1:0", "--idle-timeout", "-1"],
-        ] {
-            let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_turms-wire"))
-                .args(args)
-                .output()
-                .await
-                .unwrap();
-            assert!(!output.status.success(), "{args:?}");
-            assert!(output.stdout.is_empty(), "{args:?}");
-            assert!(!output.stderr.is_empty(), "{args:?}");
-        }
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn shutdown_does_not_wait_for_a_client_that_stopped_reading() {
     bounded(async {
         let gateway = start(builder(&Events::default())).await;
-        let mut stalled = Client::tcp(&gateway).await;
+        let mut stalled = tcp(&gateway).await;
         stalled.login(1, DeviceType::Desktop).await;
-        let mut reader = Client::ws(&gateway).await;
+        let mut reader = ws(&gateway).await;
         reader.login(2, DeviceType::Desktop).await;
         // Far more than loopback socket buffers hold: the gateway's writes block.
         let big = Bytes::from(vec![0x08; 1 << 20]);

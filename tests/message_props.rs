@@ -10,7 +10,6 @@
 //! prost, and decoded again, both into the generated type and back into a reflected view that
 //! must equal the original. Both libraries must also agree on `encoded_len`, and the crate's
 //! proto3 JSON writer must write what prost-reflect's serializer writes.
-#![cfg(feature = "json")]
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
@@ -29,8 +28,7 @@ use prost_reflect::{
 };
 use turms_wire::proto;
 
-#[path = "support/dynamic_eq.rs"]
-mod dynamic_eq;
+use turms_wire_test_support::dynamic_eq;
 
 /// Cases per message type: 127 types share the time budget of the suite.
 const CASES: u32 = 48;

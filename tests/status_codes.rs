@@ -1,5 +1,7 @@
-//! The status tables checked against the published reference (`turms-status-codes.zh.md`), the
-//! server enum (`turms-protocol.md` §6.1) and the protobuf enums, plus the lossless wrapping.
+//! The status tables checked against the published reference (`tests/data/turms-status-codes.zh.md`),
+//! the server enum (`tests/data/server-status-codes.tsv`: every value of turms-server-common's
+//! `ResponseStatusCode.java` with its HTTP status and default reason) and the protobuf enums, plus
+//! the lossless wrapping.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,15 +12,8 @@ use turms_wire::status::{
     StatusClass,
 };
 
-const ZH_REFERENCE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/turms-status-codes.zh.md"
-);
-const PROTOCOL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/turms-protocol.md");
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
-}
+const ZH_REFERENCE: &str = include_str!("data/turms-status-codes.zh.md");
+const SERVER_ENUM: &str = include_str!("data/server-status-codes.tsv");
 
 /// The text between the line starting with `from` and the next line starting with `to`.
 fn section<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
@@ -121,8 +116,8 @@ fn table_counts() {
 
 #[test]
 fn every_reference_response_code_has_its_name_and_category() {
-    let text = read(ZH_REFERENCE);
-    let response = section(&text, "## ResponseStatusCode", "## SessionCloseStatus");
+    let text = ZH_REFERENCE;
+    let response = section(text, "## ResponseStatusCode", "## SessionCloseStatus");
     let local = reference_rows(section(response, "### 客户端独有状态码", "### 通用状态码"));
     let common = reference_rows(section(response, "### 通用状态码", "\n## "));
     assert_eq!(local.len(), 11);
@@ -171,8 +166,8 @@ fn every_reference_response_code_has_its_name_and_category() {
 
 #[test]
 fn every_reference_close_status_has_its_name_group_and_meaning() {
-    let text = read(ZH_REFERENCE);
-    let rows = reference_rows(section(&text, "## SessionCloseStatus", "\n## "));
+    let text = ZH_REFERENCE;
+    let rows = reference_rows(section(text, "## SessionCloseStatus", "\n## "));
     assert_eq!(rows.len(), 14);
     for row in &rows {
         let status = SessionCloseStatus::from_i32(row.number);
@@ -192,30 +187,27 @@ fn every_reference_close_status_has_its_name_group_and_meaning() {
 
 #[test]
 fn every_server_code_matches_the_server_enum() {
-    let text = read(PROTOCOL);
-    let rows = table_rows(section(&text, "### 6.1 Server enum", "### 6.2"));
-    // The predicate table comes first in §6.1; the code list is the one with four numeric-led columns.
-    let rows: Vec<&Vec<String>> = rows
-        .iter()
-        .filter(|r| r.len() == 4 && r[0].parse::<i32>().is_ok())
-        .collect();
+    let mut lines = SERVER_ENUM.lines();
+    assert_eq!(
+        lines.next(),
+        Some("code\tname\thttp\tdefault_reason"),
+        "header"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|line| line.split('\t').collect()).collect();
+    assert!(rows.iter().all(|row| row.len() == 4), "four columns");
     assert_eq!(rows.len(), 192);
     let mut listed = BTreeSet::new();
     for row in rows {
         let number: i32 = row[0].parse().unwrap();
         let code = ResponseStatusCode::from_i32(number);
-        assert_eq!(code.name(), Some(row[1].as_str()), "name of {number}");
-        assert_eq!(code.constant_name(), Some(row[1].as_str()), "{number}");
+        assert_eq!(code.name(), Some(row[1]), "name of {number}");
+        assert_eq!(code.constant_name(), Some(row[1]), "{number}");
         assert_eq!(
             code.http_status(),
             Some(row[2].parse().unwrap()),
             "HTTP of {number}"
         );
-        assert_eq!(
-            code.default_reason(),
-            Some(row[3].as_str()),
-            "reason of {number}"
-        );
+        assert_eq!(code.default_reason(), Some(row[3]), "reason of {number}");
         assert!(code.is_server_code());
         listed.insert(number);
     }
@@ -688,7 +680,6 @@ fn proto_enums_agree_with_the_tables_by_number_and_name() {
 
 /// The same agreement read from the compiled descriptor, so no proto value can hide outside
 /// the range scanned above.
-#[cfg(feature = "json")]
 #[test]
 fn proto_descriptor_values_are_exactly_the_tables() {
     let pool = prost_reflect::DescriptorPool::decode(turms_wire::proto::FILE_DESCRIPTOR_SET)

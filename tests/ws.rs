@@ -1,5 +1,4 @@
 //! The WebSocket adapter over loopback: bodies, heartbeats, ignored text, limits, close.
-#![cfg(feature = "ws")]
 
 use std::future::Future;
 use std::time::Duration;

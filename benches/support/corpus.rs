@@ -1,4 +1,4 @@
-//! The benchmark corpora, built from `../shared/conformance` the same way on every run.
+//! The benchmark corpora, built from `tests/data/conformance` the same way on every run.
 //!
 //! * **Session mix** (`session_mix`, about 50 MB): frames drawn in a seeded random order from
 //!   15 % heartbeats, 55 % small responses (the `response_code` vectors), 25 % pushes relaying
@@ -12,7 +12,7 @@
 //! length-prefixed TCP stream and the WebSocket byte stream are made from those.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use bytes::Bytes;
 use prost::Message;
@@ -133,11 +133,7 @@ impl SplitMix64 {
 }
 
 pub fn conformance_dir() -> PathBuf {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/conformance"
-    ))
-    .to_path_buf()
+    turms_wire_test_support::data::conformance("")
 }
 
 /// A notification vector: its body and the labels of its JSON.

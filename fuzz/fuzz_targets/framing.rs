@@ -4,7 +4,6 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../tests/fuzz_checks/mod.rs"]
-mod fuzz_checks;
+use turms_wire_test_support::fuzz_checks;
 
 fuzz_target!(|data: &[u8]| fuzz_checks::framing(data));

@@ -1,5 +1,4 @@
 //! `turms-wire code` end to end: the built binary, its output and its exit status.
-#![cfg(feature = "cli")]
 
 use std::process::{Command, Output};
 

@@ -1,10 +1,5 @@
 //! `turms-wire decode` end to end: the built binary against every conformance vector, every
 //! stream and every bad input, text encodings of its input, and streaming through a pipe.
-#![cfg(feature = "cli")]
-
-#[path = "common/proto_json_eq.rs"]
-#[allow(dead_code)] // `holds_nan` is for other suites.
-mod proto_json_eq;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -19,16 +14,15 @@ use serde_json::Value;
 use turms_wire::json::{self, NOTIFICATION_TYPE, REQUEST_TYPE};
 use turms_wire::status::{ResponseStatusCode, SessionCloseStatus};
 
-use proto_json_eq::compare_message;
-
-const CONFORMANCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance");
+use turms_wire_test_support::data;
+use turms_wire_test_support::proto_json_eq::compare_message;
 
 /// How long a streaming test waits for a line before it gives up: a safety net so that a
 /// broken binary fails the test instead of hanging it, not a measure of speed.
 const SAFETY_NET: Duration = Duration::from_secs(60);
 
 fn conformance(path: &str) -> PathBuf {
-    Path::new(CONFORMANCE).join(path)
+    data::conformance(path)
 }
 
 /// JSON of any depth (the 100-level vectors nest deeper than serde_json's default limit).

@@ -1,7 +1,5 @@
 //! `turms-wire probe` end to end: exit status and JSON events against peers on loopback.
 
-#![cfg(all(feature = "cli", feature = "gateway"))]
-
 use std::process::Stdio;
 use std::time::Duration;
 

@@ -1,7 +1,5 @@
 //! What "classification agrees with a full decode" means, shared by the classification tests.
 
-#![allow(dead_code)]
-
 use std::fmt::Write;
 use std::sync::OnceLock;
 

@@ -1,7 +1,7 @@
 //! `turms-wire tap` end to end over loopback: an in-test gateway and in-test clients exchange
 //! real frames through the built binary. Both sides check that they received exactly the bytes
 //! the other sent; the printed lines are checked frame by frame.
-#![cfg(all(feature = "cli", unix))]
+#![cfg(unix)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};

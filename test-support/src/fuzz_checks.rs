@@ -1,9 +1,6 @@
 //! The checks behind the fuzz targets, shared by `fuzz/fuzz_targets/*.rs` (cargo-fuzz) and
 //! `tests/fuzz_corpus.rs` (which replays the saved corpora on stable). Every check takes
 //! arbitrary bytes, returns normally when the code under test behaves, and panics otherwise.
-//!
-//! Each includer uses only some of the checks.
-#![allow(dead_code)]
 
 use std::fmt::Debug;
 use std::sync::OnceLock;
@@ -16,13 +13,10 @@ use turms_wire::codec::{Framing, FramingError, Limits};
 use turms_wire::frame::{ClientFrame, Frame};
 use turms_wire::proto::{self, TurmsNotification, TurmsRequest};
 
-#[path = "../support/dynamic_eq.rs"]
-mod dynamic_eq;
-
 // The oracle that says what every accessor of a classified frame must return for a frame that
 // decodes, shared with the conformance and property tests of classification.
-#[path = "../classify_support/mod.rs"]
-mod classify_support;
+use crate::classify as classify_support;
+use crate::dynamic_eq;
 
 fn pool() -> &'static DescriptorPool {
     static POOL: OnceLock<DescriptorPool> = OnceLock::new();
