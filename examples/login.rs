@@ -35,10 +35,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Ok(());
         }
     };
-    println!(
-        "logged in: session {:?} on {:?}",
-        logged_in.session.session_id, logged_in.session.server_id
-    );
+    match &logged_in.session {
+        Some(session) => println!(
+            "logged in: session {:?} on {:?}",
+            session.session_id(),
+            session.server_id()
+        ),
+        None => println!("logged in (the gateway sent no session info)"),
+    }
 
     let listen = tokio::time::sleep(Duration::from_secs(5));
     tokio::pin!(listen);

@@ -41,7 +41,7 @@
 //! use tokio_util::codec::{Decoder, Encoder};
 //! use turms_wire::codec::{ClientCodec, GatewayCodec};
 //! use turms_wire::proto::TurmsNotification;
-//! use turms_wire::{Frame, ResponseStatusCode};
+//! use turms_wire::{ResponseStatusCode, ServerFrame};
 //!
 //! // The gateway answers request 42 with 2011: the login did not match.
 //! let response = TurmsNotification {
@@ -55,7 +55,7 @@
 //!
 //! // The client classifies the frame without decoding its payload.
 //! let frame = ClientCodec::new().decode(&mut wire)?.expect("a whole frame").expect("well formed");
-//! let Frame::Response(response) = frame else { panic!("not a response") };
+//! let ServerFrame::Response(response) = frame else { panic!("not a response") };
 //! assert_eq!(response.request_id(), 42);
 //! let code = response.code().expect("a code");
 //! assert!(code.is_business_error());
@@ -81,15 +81,30 @@ pub mod inspect;
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json;
 pub mod proto;
+pub mod role;
 pub mod status;
 #[cfg(feature = "tap")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tap")))]
 pub mod tap;
+pub mod transport;
+
+/// The former home of the WebSocket adapter, now [`transport::ws`].
 #[cfg(feature = "ws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
-pub mod ws;
+#[deprecated(since = "0.2.0", note = "moved to `turms_wire::transport::ws`")]
+pub mod ws {
+    pub use crate::transport::ws::*;
+}
 
-pub use frame::{ClassifyError, ClientFrame, DataKind, Frame, FrameClass, RequestKind};
+pub use frame::{ClassifyError, ClientFrame, DataKind, FrameClass, RequestKind, ServerFrame};
+pub use role::{Role, RoleKind};
+
+/// The former name of [`ServerFrame`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `ServerFrame` (frames are named by their sender)"
+)]
+pub type Frame = ServerFrame;
 pub use status::{ResponseStatusCode, SessionCloseStatus};
 
 /// The README's and the guides' examples, compiled and run as doctests.

@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::hint::black_box;
 
 use bytes::Bytes;
-use turms_wire::frame::{ClientFrame, Frame};
+use turms_wire::frame::{ClientFrame, ServerFrame};
 
 struct Counting;
 
@@ -116,7 +116,7 @@ fn repeats_kind(bytes: &[u8]) -> bool {
 
 /// Classifies and reads every envelope field, keeping each answer alive with `black_box`.
 fn classify_and_read(bytes: Bytes) {
-    let Ok(frame) = Frame::classify(bytes) else {
+    let Ok(frame) = ServerFrame::classify(bytes) else {
         return;
     };
     black_box(frame.class().as_str());
@@ -137,7 +137,7 @@ fn classify_and_read(bytes: Bytes) {
         black_box(e.custom_attributes_count());
     }
     match &frame {
-        Frame::HeartbeatFailure(r) | Frame::Response(r) => {
+        ServerFrame::HeartbeatFailure(r) | ServerFrame::Response(r) => {
             black_box((
                 r.is_success(),
                 r.request_id(),
@@ -146,19 +146,19 @@ fn classify_and_read(bytes: Bytes) {
                 r.data(),
             ));
         }
-        Frame::Closed(c) => {
+        ServerFrame::Close(c) => {
             black_box((c.status(), c.code(), c.reason()));
         }
-        Frame::Push(p) => {
+        ServerFrame::Push(p) => {
             black_box((p.requester_id(), p.relayed_kind(), p.relayed_request()));
         }
-        Frame::SessionInfo(s) => {
+        ServerFrame::SessionInfo(s) => {
             black_box((s.session_id(), s.server_id()));
         }
-        Frame::Notification(n) => {
+        ServerFrame::Notification(n) => {
             black_box((n.data(), n.data_kind()));
         }
-        Frame::HeartbeatAck => {
+        ServerFrame::HeartbeatAck => {
             black_box(frame.bytes());
         }
     }
@@ -227,7 +227,7 @@ fn classification_allocates_nothing() {
     }
 
     // The counter counts: a decode allocates.
-    let frame = Frame::classify(Bytes::from_static(&[0x32, 0x03, 0x41, 0x42, 0x43])).unwrap();
+    let frame = ServerFrame::classify(Bytes::from_static(&[0x32, 0x03, 0x41, 0x42, 0x43])).unwrap();
     let (count, _) = allocations(|| frame.decode().unwrap());
     assert!(count > 0, "the counting allocator saw nothing");
 

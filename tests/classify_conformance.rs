@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use bytes::Bytes;
 use serde_json::Value;
 use turms_wire::frame::{
-    ClassifyErrorKind, ClientFrame, DataKind, Frame, FrameClass, GatewayRejection, RequestKind,
-    Scope, WireType,
+    ClassifyErrorKind, ClientFrame, DataKind, FrameClass, GatewayRejection, RequestKind,
+    ServerFrame, WireType,
 };
 use turms_wire_test_support::classify::{
     agrees_if_decodable, assert_agrees_with_decode, assert_request_agrees_with_decode,
@@ -53,7 +53,8 @@ fn every_notification_vector_classifies_as_its_json_says() {
     assert_eq!(vectors.len(), 516);
     let mut seen = BTreeSet::new();
     for (name, bin, json) in &vectors {
-        let frame = Frame::classify(bin.clone()).unwrap_or_else(|e| panic!("notif/{name}: {e}"));
+        let frame =
+            ServerFrame::classify(bin.clone()).unwrap_or_else(|e| panic!("notif/{name}: {e}"));
         seen.insert(frame.class());
         let class = json["class"].as_str().unwrap();
         let ours = frame.class();
@@ -233,10 +234,10 @@ fn bad_vectors_are_refused_exactly_where_the_envelope_breaks() {
         let bin = Bytes::from(std::fs::read(conformance().join("bad").join(file)).unwrap());
         let ctx = format!("bad/{file} ({})", entry["description"]);
         let (classified, decodes) = match entry["message_type"].as_str().unwrap() {
-            "TurmsNotification" => match Frame::classify(bin.clone()) {
+            "TurmsNotification" => match ServerFrame::classify(bin.clone()) {
                 Ok(frame) => (Ok(()), agrees_if_decodable(&frame)),
                 Err(e) => {
-                    assert_eq!(e.scope(), Scope::Notification, "{ctx}");
+                    assert_eq!(e.message(), "TurmsNotification", "{ctx}");
                     assert!(e.offset() as usize <= bin.len(), "{ctx}");
                     (Err(e), decode_notif(&bin))
                 }
@@ -244,7 +245,7 @@ fn bad_vectors_are_refused_exactly_where_the_envelope_breaks() {
             "TurmsRequest" => match ClientFrame::classify(bin.clone()) {
                 Ok(frame) => (Ok(()), request_agrees_if_decodable(&frame)),
                 Err(e) => {
-                    assert_eq!(e.scope(), Scope::Request, "{ctx}");
+                    assert_eq!(e.message(), "TurmsRequest", "{ctx}");
                     (Err(e), decode_req(&bin))
                 }
             },
@@ -295,7 +296,7 @@ fn decode_req(bin: &Bytes) -> bool {
 fn bad_vector_errors_say_what_and_where() {
     let read =
         |name: &str| Bytes::from(std::fs::read(conformance().join("bad").join(name)).unwrap());
-    let kind = |name: &str| Frame::classify(read(name)).unwrap_err().kind();
+    let kind = |name: &str| ServerFrame::classify(read(name)).unwrap_err().kind();
     assert!(matches!(
         kind("016.bin"),
         ClassifyErrorKind::InvalidWireType { wire_type: 6, .. }
@@ -349,7 +350,7 @@ fn bad_vector_errors_say_what_and_where() {
         ClassifyErrorKind::MismatchedEndGroup { .. }
     ));
     // 021: a zero tag after a valid 2-byte field.
-    let e = Frame::classify(read("021.bin")).unwrap_err();
+    let e = ServerFrame::classify(read("021.bin")).unwrap_err();
     assert_eq!(
         (e.kind(), e.offset()),
         (ClassifyErrorKind::FieldNumberZero, 2)
@@ -367,8 +368,8 @@ fn bad_vector_errors_say_what_and_where() {
 
 // ---- classification of the frames turms-protocol.md spells out ----
 
-fn classify(hex: &[u8]) -> Frame {
-    let frame = Frame::classify(Bytes::copy_from_slice(hex)).unwrap();
+fn classify(hex: &[u8]) -> ServerFrame {
+    let frame = ServerFrame::classify(Bytes::copy_from_slice(hex)).unwrap();
     assert_agrees_with_decode(&frame);
     frame
 }
@@ -380,7 +381,7 @@ fn heartbeat_failure_example() {
         0x08, 0x80, 0xd0, 0x95, 0xff, 0xbc, 0x31, 0x20, 0x9c, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
         0xff, 0xff, 0x01, 0x28, 0xb8, 0x10,
     ]);
-    let Frame::HeartbeatFailure(failure) = frame else {
+    let ServerFrame::HeartbeatFailure(failure) = frame else {
         panic!("{frame:?}")
     };
     assert_eq!(failure.request_id(), -100);
@@ -393,7 +394,7 @@ fn heartbeat_failure_example() {
 fn close_examples_in_encoder_order() {
     // §4.1: fields 1, 11, then 5 (and 6).
     let frame = classify(&[0x08, 0x80, 0xd0, 0x95, 0xff, 0xbc, 0x31, 0x58, 0x6e]);
-    let Frame::Closed(closed) = frame else {
+    let ServerFrame::Close(closed) = frame else {
         panic!("{frame:?}")
     };
     assert_eq!(closed.status().as_i32(), 110);
@@ -402,7 +403,7 @@ fn close_examples_in_encoder_order() {
     let frame = classify(&[
         0x08, 0x80, 0xd0, 0x95, 0xff, 0xbc, 0x31, 0x58, 0xc8, 0x01, 0x28, 0xb0, 0x09,
     ]);
-    let Frame::Closed(closed) = frame else {
+    let ServerFrame::Close(closed) = frame else {
         panic!("{frame:?}")
     };
     assert_eq!(closed.status().as_i32(), 200);
@@ -419,7 +420,7 @@ fn ok_response_example() {
     let frame = classify(&[
         0x08, 0x80, 0xd0, 0x95, 0xff, 0xbc, 0x31, 0x20, 0x01, 0x28, 0xe8, 0x07,
     ]);
-    let Frame::Response(ok) = frame else {
+    let ServerFrame::Response(ok) = frame else {
         panic!("{frame:?}")
     };
     assert_eq!(ok.request_id(), 1);
@@ -430,18 +431,18 @@ fn ok_response_example() {
 #[test]
 fn presence_not_value_decides() {
     // A response without a code is still a response.
-    let Frame::Response(r) = classify(&[0x20, 0x05]) else {
+    let ServerFrame::Response(r) = classify(&[0x20, 0x05]) else {
         panic!()
     };
     assert_eq!(r.code(), None);
     // data present but empty is Some(&[]), and a plain notification.
-    let Frame::Notification(n) = classify(&[0x3a, 0x00]) else {
+    let ServerFrame::Notification(n) = classify(&[0x3a, 0x00]) else {
         panic!()
     };
     assert_eq!(n.data(), Some(&[][..]));
     assert_eq!(n.data_kind(), None);
     // An empty relayed_request is a push without kind.
-    let Frame::Push(p) = classify(&[0x50, 0x00, 0x62, 0x00]) else {
+    let ServerFrame::Push(p) = classify(&[0x50, 0x00, 0x62, 0x00]) else {
         panic!()
     };
     assert_eq!((p.requester_id(), p.relayed_kind()), (Some(0), None));
@@ -466,14 +467,14 @@ fn presence_not_value_decides() {
 fn session_info_with_explicit_empty_server_id() {
     // data { user_session { session_id: "42", server_id: "" } }
     let frame = classify(&[0x3a, 0x08, 0x42, 0x06, 0x0a, 0x02, b'4', b'2', 0x12, 0x00]);
-    let Frame::SessionInfo(info) = frame else {
+    let ServerFrame::SessionInfo(info) = frame else {
         panic!("{frame:?}")
     };
     assert_eq!(info.session_id(), Some("42"));
     assert_eq!(info.server_id(), Some(""));
     // Without the explicit field there is nothing.
     let frame = classify(&[0x3a, 0x06, 0x42, 0x04, 0x0a, 0x02, b'4', b'2']);
-    let Frame::SessionInfo(info) = frame else {
+    let ServerFrame::SessionInfo(info) = frame else {
         panic!("{frame:?}")
     };
     assert_eq!(info.server_id(), None);
@@ -489,7 +490,7 @@ fn repeated_fields_merge_as_protobuf_does() {
     let frame = classify(&[
         0x3a, 0x05, 0x42, 0x03, 0x0a, 0x01, b'1', 0x3a, 0x05, 0x42, 0x03, 0x12, 0x01, b's',
     ]);
-    let Frame::SessionInfo(info) = &frame else {
+    let ServerFrame::SessionInfo(info) = &frame else {
         panic!("{frame:?}")
     };
     assert_eq!(
@@ -501,7 +502,7 @@ fn repeated_fields_merge_as_protobuf_does() {
         0x3a, 0x05, 0x42, 0x03, 0x0a, 0x01, b'1', 0x3a, 0x02, 0x08, 0x07, 0x3a, 0x05, 0x42, 0x03,
         0x12, 0x01, b's',
     ]);
-    let Frame::SessionInfo(info) = &frame else {
+    let ServerFrame::SessionInfo(info) = &frame else {
         panic!("{frame:?}")
     };
     assert_eq!((info.session_id(), info.server_id()), (None, Some("s")));
@@ -513,7 +514,7 @@ fn repeated_fields_merge_as_protobuf_does() {
     );
     // relayed_request twice: the kind of the first, the request id of the second.
     let frame = classify(&[0x62, 0x02, 0x42, 0x00, 0x62, 0x02, 0x08, 0x09]);
-    let Frame::Push(push) = &frame else {
+    let ServerFrame::Push(push) = &frame else {
         panic!("{frame:?}")
     };
     assert_eq!(
@@ -548,8 +549,8 @@ fn unknown_fields_of_every_wire_type_are_skipped() {
 #[test]
 fn frames_reclassify_from_their_own_bytes() {
     for (name, bin, _) in vectors("notif") {
-        let frame = Frame::classify(bin.clone()).unwrap();
-        let again = Frame::classify(frame.clone().into_bytes()).unwrap();
+        let frame = ServerFrame::classify(bin.clone()).unwrap();
+        let again = ServerFrame::classify(frame.clone().into_bytes()).unwrap();
         assert_eq!(frame, again, "notif/{name}");
     }
 }

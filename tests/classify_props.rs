@@ -7,7 +7,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use prost::encoding::{decode_key, encode_key, encode_varint, skip_field, DecodeContext};
 use prost::Message;
-use turms_wire::frame::{ClientFrame, Frame, GatewayRejection, RequestKind};
+use turms_wire::frame::{ClientFrame, GatewayRejection, RequestKind, ServerFrame};
 use turms_wire::proto::turms_notification::{data, Data};
 use turms_wire::proto::{
     turms_request, value, CreateMessageRequest, CreateSessionRequest, DeleteSessionRequest,
@@ -383,7 +383,7 @@ fn encode_soup(fields: &[Soup], out: &mut Vec<u8>) {
 fn check_both_ways(bytes: &[u8]) {
     let bytes = Bytes::copy_from_slice(bytes);
     let notification_decodes = TurmsNotification::decode(bytes.clone()).is_ok();
-    match Frame::classify(bytes.clone()) {
+    match ServerFrame::classify(bytes.clone()) {
         Ok(frame) => {
             agrees_if_decodable(&frame);
         }
@@ -455,7 +455,7 @@ proptest! {
     #[test]
     fn generated_notifications_agree(n in notification()) {
         let bytes = Bytes::from(n.encode_to_vec());
-        let frame = Frame::classify(bytes.clone()).unwrap();
+        let frame = ServerFrame::classify(bytes.clone()).unwrap();
         prop_assert_eq!(frame.class(), expected_class(&n, bytes.is_empty()));
         assert_agrees_with_decode(&frame);
     }
@@ -476,7 +476,7 @@ proptest! {
         for r in &relayed {
             prost::encoding::message::encode(12, r, &mut encoded);
         }
-        let frame = Frame::classify(Bytes::from(encoded)).unwrap();
+        let frame = ServerFrame::classify(Bytes::from(encoded)).unwrap();
         assert_agrees_with_decode(&frame);
     }
 
@@ -518,7 +518,7 @@ proptest! {
             prost::encoding::message::encode(12, &r, &mut encoded);
         }
         let bytes = Bytes::from(outer.apply(&encoded));
-        let frame = Frame::classify(bytes.clone()).unwrap();
+        let frame = ServerFrame::classify(bytes.clone()).unwrap();
         assert_agrees_with_decode(&frame);
     }
 

@@ -12,18 +12,20 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::Framed;
 use turms_wire::client::{
-    Client, ClientBuilder, ClientError, CloseInfo, CloseOrigin, Event, Events, InvalidFrameError,
-    LoginRequest, SessionState,
+    Client, ClientBuilder, ClientError, CloseInfo, CloseOrigin, Event, Events, LoginRequest,
+    SessionState,
 };
-use turms_wire::codec::{request_to_bytes, GatewayCodec, Limits, MalformedFrame};
+use turms_wire::codec::{request_to_bytes, GatewayCodec};
 use turms_wire::frame::{ClientFrame, RequestKind};
+use turms_wire::frame::{CloseNotice, MalformedFrame};
 use turms_wire::proto::turms_notification::{data, Data};
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::{
     CreateMessageRequest, DeviceType, Messages, QueryMessagesRequest, TurmsNotification,
     TurmsRequest, UserInfo, UserInfosWithVersion, UserSession, UserStatus,
 };
-use turms_wire::ws::GatewayWs;
+use turms_wire::role::RoleKind;
+use turms_wire::transport::ws::GatewayWs;
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
 use turms_wire_test_support::wait::next_matching;
 
@@ -73,7 +75,9 @@ impl Listener {
         match self.transport {
             Transport::Tcp => Peer::Tcp(Framed::new(tcp, GatewayCodec::new())),
             Transport::Ws => Peer::Ws(Box::new(
-                GatewayWs::accept(tcp, Limits::GATEWAY).await.unwrap(),
+                GatewayWs::accept(tcp, RoleKind::Gateway.limits())
+                    .await
+                    .unwrap(),
             )),
         }
     }
@@ -347,10 +351,10 @@ async fn login_with_session_info_before_the_response(transport: Transport) {
     let logged_in = session.unwrap();
     assert_eq!(logged_in.response.code(), ResponseStatusCode::OK);
     assert_eq!(logged_in.response.request_id(), request.request_id.unwrap());
-    let session = logged_in.session;
-    assert_eq!(session.session_id.as_deref(), Some("4242"));
+    let session = logged_in.session.expect("session info");
+    assert_eq!(session.session_id(), Some("4242"));
     assert_eq!(session.session_id_number(), Some(4242));
-    assert_eq!(session.server_id.as_deref(), Some("gw-1"));
+    assert_eq!(session.server_id(), Some("gw-1"));
     assert_eq!(client.state(), SessionState::Open);
     assert_eq!(client.session(), Some(session.clone()));
 
@@ -382,9 +386,9 @@ async fn login_with_session_info_after_the_response(transport: Transport) {
         client.login(LoginRequest::new(1)),
         peer.accept_login(SessionInfoOrder::After)
     );
-    let session = session.unwrap().session;
-    assert_eq!(session.session_id.as_deref(), Some("4242"));
-    assert_eq!(session.server_id.as_deref(), Some("gw-1"));
+    let session = session.unwrap().session.expect("session info");
+    assert_eq!(session.session_id(), Some("4242"));
+    assert_eq!(session.server_id(), Some("gw-1"));
 }
 
 async fn login_without_session_info_returns_an_empty_session(transport: Transport) {
@@ -492,7 +496,7 @@ async fn session_rules_are_enforced_locally(transport: Transport) {
 
     peer.send(close(600, None, None)).await;
     let info = client.closed().await;
-    assert_eq!(info.status, SessionCloseStatus::DISCONNECTED_BY_ADMIN);
+    assert_eq!(info.status(), SessionCloseStatus::DISCONNECTED_BY_ADMIN);
     // After the close: 301 for requests, logins and logouts alike.
     for error in [
         client.request(message_to(2, "late")).await.unwrap_err(),
@@ -500,7 +504,7 @@ async fn session_rules_are_enforced_locally(transport: Transport) {
         client.logout().await.unwrap_err(),
     ] {
         assert_eq!(error.code().as_i32(), 301, "{error}");
-        assert!(matches!(&error, ClientError::SessionClosed(i) if i.status.as_i32() == 600));
+        assert!(matches!(&error, ClientError::SessionClosed(i) if i.status().as_i32() == 600));
     }
     let seen = events_until_disconnected(&mut events).await;
     assert_eq!(seen.iter().filter_map(closed_info).count(), 1);
@@ -758,16 +762,16 @@ async fn pushes_arrive_decoded(transport: Transport) {
     // A push whose relayed request does not decode is reported with its bytes.
     let broken = Bytes::from_static(&[0x50, 0x02, 0x62, 0x03, 0x42, 0x01, 0xff]);
     peer.send_body(broken.clone()).await;
-    let invalid = next_matching(
+    let (frame, error) = next_matching(
         async || events.recv().await,
         |e| match e {
-            Event::InvalidFrame(f) => Some(f),
+            Event::UndecodablePush { frame, error } => Some((frame, error)),
             _ => None,
         },
     )
     .await;
-    assert_eq!(invalid.bytes, broken);
-    assert!(matches!(invalid.error, InvalidFrameError::Decode(_)));
+    assert_eq!(frame.into_bytes(), broken);
+    assert!(!error.to_string().is_empty());
 
     // A notification that is none of the above is reported as such.
     peer.send(TurmsNotification {
@@ -944,9 +948,9 @@ async fn every_close_status_is_reported_before_disconnected(transport: Transport
         peer.reset();
 
         let expected = CloseInfo {
-            status: SessionCloseStatus::from_i32(status),
-            code: Some(ResponseStatusCode::from_i32(1200 + status % 7)),
-            reason: Some(reason.clone()),
+            notice: CloseNotice::new(SessionCloseStatus::from_i32(status))
+                .with_code(ResponseStatusCode::from_i32(1200 + status % 7))
+                .with_reason(reason.clone()),
             origin: CloseOrigin::Server,
         };
         let error = pending.await.unwrap().unwrap_err();
@@ -986,7 +990,7 @@ async fn logout_completes_on_the_close_notification(transport: Transport) {
     };
     let (closed, ()) = tokio::join!(client.logout(), script);
     let info = closed.unwrap();
-    assert_eq!(info.status, SessionCloseStatus::DISCONNECTED_BY_CLIENT);
+    assert_eq!(info.status(), SessionCloseStatus::DISCONNECTED_BY_CLIENT);
     assert_eq!(info.origin, CloseOrigin::Server);
     let seen = events_until_disconnected(&mut events).await;
     let closes: Vec<_> = seen.iter().filter_map(closed_info).collect();
@@ -1002,7 +1006,7 @@ async fn logout_completes_when_the_socket_closes(transport: Transport) {
     };
     let (closed, ()) = tokio::join!(client.logout(), script);
     let info = closed.unwrap();
-    assert_eq!(info.status, SessionCloseStatus::CONNECTION_CLOSED);
+    assert_eq!(info.status(), SessionCloseStatus::CONNECTION_CLOSED);
     assert_eq!(info.origin, CloseOrigin::Transport);
     let seen = events_until_disconnected(&mut events).await;
     assert_eq!(seen.iter().filter_map(closed_info).count(), 1);
@@ -1047,7 +1051,7 @@ async fn reset_mid_request_fails_pending_calls_with_301(transport: Transport) {
     let seen = events_until_disconnected(&mut events).await;
     let closes: Vec<_> = seen.iter().filter_map(closed_info).collect();
     assert_eq!(closes.len(), 1);
-    assert_eq!(closes[0].status, SessionCloseStatus::CONNECTION_CLOSED);
+    assert_eq!(closes[0].status(), SessionCloseStatus::CONNECTION_CLOSED);
     assert_eq!(closes[0].origin, CloseOrigin::Transport);
 }
 
@@ -1055,7 +1059,7 @@ async fn broken_framing_fails_pending_calls_with_301(transport: Transport) {
     // TCP: a length prefix longer than 5 bytes. WebSocket: a message over the client's limit.
     let (client, mut events, peer) = logged_in(
         transport,
-        builder().limits(Limits::CLIENT.with_max_inbound_frame(1024)),
+        builder().limits(RoleKind::Client.limits().with_max_inbound_frame(1024)),
     )
     .await;
     let script = async move {

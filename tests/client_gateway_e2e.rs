@@ -8,7 +8,7 @@ use turms_wire::client::{
 };
 use turms_wire::frame::RequestKind;
 use turms_wire::gateway::{
-    CloseReason, GatewayBuilder, GatewayHandle, Reply, ScriptedResponse, SessionInfo, SessionTarget,
+    CloseNotice, GatewayBuilder, GatewayHandle, Reply, ScriptedResponse, Session, SessionTarget,
 };
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::{DeviceType, QueryMessagesRequest, TurmsRequest, UserStatus};
@@ -54,9 +54,10 @@ async fn login_at(url: &str, builder: ClientBuilder, user: i64) -> (Client, Even
         .login(LoginRequest::new(user).password("123"))
         .await
         .expect("login");
-    assert!(logged_in.session.session_id_number().unwrap() > 0);
+    let session = logged_in.session.expect("session info");
+    assert!(session.session_id_number().unwrap() > 0);
     assert_eq!(
-        logged_in.session.server_id.as_deref(),
+        session.server_id(),
         Some(turms_wire::gateway::DEFAULT_SERVER_ID)
     );
     (client, events)
@@ -207,7 +208,7 @@ async fn logout_reports_500_from_the_gateway_on_both_transports() {
         for url in [tcp_url(&gateway), ws_url(&gateway)] {
             let (client, mut events) = login_at(&url, client(), 1).await;
             let info = client.logout().await.unwrap();
-            assert_eq!(info.status, SessionCloseStatus::DISCONNECTED_BY_CLIENT);
+            assert_eq!(info.status(), SessionCloseStatus::DISCONNECTED_BY_CLIENT);
             assert_eq!(info.origin, CloseOrigin::Server);
             // The close is reported once, then the connection ends: no 300 afterwards.
             let mut closes = Vec::new();
@@ -245,7 +246,7 @@ async fn heartbeats_keep_an_idle_session_alive_and_silence_gets_110() {
         // Without heartbeats: closed with 110 HEARTBEAT_TIMEOUT.
         let (silent, _events) = login_at(&ws_url(&gateway), client().no_heartbeats(), 2).await;
         let info = tokio::time::timeout(SOON, silent.closed()).await.unwrap();
-        assert_eq!(info.status, SessionCloseStatus::HEARTBEAT_TIMEOUT);
+        assert_eq!(info.status(), SessionCloseStatus::HEARTBEAT_TIMEOUT);
         assert_eq!(info.origin, CloseOrigin::Server);
         // The other one, idle as long and longer, is still open.
         assert_eq!(alive.state(), SessionState::Open);
@@ -262,7 +263,7 @@ async fn second_login_of_the_same_device_closes_the_first_with_500() {
         let (first, _events) = login_at(&tcp_url(&gateway), client(), 1).await;
         let (_second, _events2) = login_at(&ws_url(&gateway), client(), 1).await;
         let info = tokio::time::timeout(SOON, first.closed()).await.unwrap();
-        assert_eq!(info.status, SessionCloseStatus::DISCONNECTED_BY_CLIENT);
+        assert_eq!(info.status(), SessionCloseStatus::DISCONNECTED_BY_CLIENT);
         let error = first.send_private_message(2, "x").await.unwrap_err();
         assert_eq!(error.code().as_i32(), 301);
         // Another device type logs in alongside.
@@ -285,23 +286,21 @@ async fn second_login_of_the_same_device_closes_the_first_with_500() {
 async fn scripted_refusal_timeout_and_close_reach_the_caller_typed() {
     within(async {
         let gateway = gateway()
-            .script(
-                |_: &SessionInfo, request: &TurmsRequest| match &request.kind {
-                    Some(Kind::QueryUserProfilesRequest(_)) => Some(
-                        ScriptedResponse::new(ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE)
-                            .reason("not friends")
-                            .into(),
-                    ),
-                    Some(Kind::UpdateUserRequest(_)) => Some(Reply::Ignore),
-                    Some(Kind::DeleteRelationshipRequest(_)) => Some(
-                        CloseReason::new(SessionCloseStatus::DISCONNECTED_BY_ADMIN)
-                            .with_code(ResponseStatusCode::from_i32(1302))
-                            .with_reason("kicked")
-                            .into(),
-                    ),
-                    _ => None,
-                },
-            )
+            .script(|_: &Session, request: &TurmsRequest| match &request.kind {
+                Some(Kind::QueryUserProfilesRequest(_)) => Some(
+                    ScriptedResponse::new(ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE)
+                        .reason("not friends")
+                        .into(),
+                ),
+                Some(Kind::UpdateUserRequest(_)) => Some(Reply::Ignore),
+                Some(Kind::DeleteRelationshipRequest(_)) => Some(
+                    CloseNotice::new(SessionCloseStatus::DISCONNECTED_BY_ADMIN)
+                        .with_code(ResponseStatusCode::from_i32(1302))
+                        .with_reason("kicked")
+                        .into(),
+                ),
+                _ => None,
+            })
             .start()
             .await
             .unwrap();
@@ -331,9 +330,9 @@ async fn scripted_refusal_timeout_and_close_reach_the_caller_typed() {
                 .unwrap_err();
             assert_eq!(error.code().as_i32(), 301);
             let info = client.close_info().unwrap();
-            assert_eq!(info.status, SessionCloseStatus::DISCONNECTED_BY_ADMIN);
-            assert_eq!(info.code.map(ResponseStatusCode::as_i32), Some(1302));
-            assert_eq!(info.reason.as_deref(), Some("kicked"));
+            assert_eq!(info.status(), SessionCloseStatus::DISCONNECTED_BY_ADMIN);
+            assert_eq!(info.code().map(ResponseStatusCode::as_i32), Some(1302));
+            assert_eq!(info.reason(), Some("kicked"));
         }
         gateway.shutdown().await;
     })
@@ -348,11 +347,11 @@ async fn admin_close_and_shutdown_carry_their_status() {
         let (stays, _events2) = login_at(&ws_url(&gateway), client(), 2).await;
         gateway.close_session(
             SessionTarget::User(1),
-            CloseReason::new(SessionCloseStatus::USER_IS_BLOCKED).with_reason("blocked"),
+            CloseNotice::new(SessionCloseStatus::USER_IS_BLOCKED).with_reason("blocked"),
         );
         let info = tokio::time::timeout(SOON, kicked.closed()).await.unwrap();
-        assert_eq!(info.status, SessionCloseStatus::USER_IS_BLOCKED);
-        assert_eq!(info.reason.as_deref(), Some("blocked"));
+        assert_eq!(info.status(), SessionCloseStatus::USER_IS_BLOCKED);
+        assert_eq!(info.reason(), Some("blocked"));
         assert_eq!(
             info.recommendation(),
             Some(turms_wire::status::Recommendation::StayOffline)
@@ -360,7 +359,7 @@ async fn admin_close_and_shutdown_carry_their_status() {
         assert_eq!(stays.state(), SessionState::Open);
         gateway.shutdown().await;
         let info = tokio::time::timeout(SOON, stays.closed()).await.unwrap();
-        assert_eq!(info.status, SessionCloseStatus::SERVER_CLOSED);
+        assert_eq!(info.status(), SessionCloseStatus::SERVER_CLOSED);
         assert_eq!(
             info.recommendation(),
             Some(turms_wire::status::Recommendation::Reconnect)

@@ -9,11 +9,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use tokio_util::codec::{Decoder, Encoder};
-use turms_wire::codec::{
-    encode_request, request_to_bytes, ClientCodec, Framing, FramingError, Limits,
-};
-use turms_wire::frame::Frame;
+use turms_wire::codec::{encode_request, request_to_bytes, ClientCodec, Framing, FramingError};
+use turms_wire::frame::ServerFrame;
 use turms_wire::proto::{turms_request, CreateSessionRequest, DeleteSessionRequest, TurmsRequest};
+use turms_wire::role::RoleKind;
 
 fn conformance() -> PathBuf {
     turms_wire_test_support::data::conformance("")
@@ -214,7 +213,7 @@ fn bad_framing_inputs_fail_as_indexed() {
     let index = json("bad/INDEX.json");
     let max = index["max_frame_assumed"].as_u64().unwrap() as usize;
     assert_eq!(max, 4 * 1024 * 1024);
-    let limits = Limits::CLIENT.with_max_inbound_frame(max);
+    let limits = RoleKind::Client.limits().with_max_inbound_frame(max);
     let mut seen = (0, 0);
     for entry in index["entries"].as_array().unwrap() {
         if entry["layer"] != "framing" {
@@ -412,13 +411,16 @@ fn protocol_examples_encode_byte_for_byte() {
 }
 
 /// The class a notif vector's JSON gives, as a predicate on our finer classes.
-fn class_fits(frame: &Frame, class: &str) -> bool {
+fn class_fits(frame: &ServerFrame, class: &str) -> bool {
     match class {
-        "response" => matches!(frame, Frame::Response(_) | Frame::HeartbeatFailure(_)),
-        "close" => matches!(frame, Frame::Closed(_)),
+        "response" => matches!(
+            frame,
+            ServerFrame::Response(_) | ServerFrame::HeartbeatFailure(_)
+        ),
+        "close" => matches!(frame, ServerFrame::Close(_)),
         "notification" => matches!(
             frame,
-            Frame::Push(_) | Frame::SessionInfo(_) | Frame::Notification(_)
+            ServerFrame::Push(_) | ServerFrame::SessionInfo(_) | ServerFrame::Notification(_)
         ),
         other => panic!("class {other}"),
     }
@@ -438,7 +440,7 @@ fn every_stream_classifies_through_the_client_codec() {
                 .unwrap()
                 .unwrap_or_else(|m| panic!("{file}: {m}"));
             match f["notif"].as_str() {
-                None => assert_eq!(frame, Frame::HeartbeatAck),
+                None => assert_eq!(frame, ServerFrame::HeartbeatAck),
                 Some(id) => {
                     let expected = json(&format!("notif/{id}.json"));
                     let class = expected["class"].as_str().unwrap();

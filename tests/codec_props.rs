@@ -223,7 +223,7 @@ trait RoleItem {
     fn bytes_and_ok(self) -> (Bytes, bool);
 }
 
-impl RoleItem for Result<turms_wire::Frame, turms_wire::codec::MalformedFrame> {
+impl RoleItem for Result<turms_wire::ServerFrame, turms_wire::frame::MalformedFrame> {
     fn bytes_and_ok(self) -> (Bytes, bool) {
         match self {
             Ok(frame) => (frame.into_bytes(), true),
@@ -232,7 +232,7 @@ impl RoleItem for Result<turms_wire::Frame, turms_wire::codec::MalformedFrame> {
     }
 }
 
-impl RoleItem for Result<turms_wire::ClientFrame, turms_wire::codec::MalformedFrame> {
+impl RoleItem for Result<turms_wire::ClientFrame, turms_wire::frame::MalformedFrame> {
     fn bytes_and_ok(self) -> (Bytes, bool) {
         match self {
             Ok(frame) => (frame.bytes().clone(), true),

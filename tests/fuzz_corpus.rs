@@ -6,7 +6,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use turms_wire::codec::Limits;
+use turms_wire::role::RoleKind;
 use turms_wire_test_support::{data, fuzz_checks};
 
 const FUZZ_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz");
@@ -129,7 +129,7 @@ fn conformance_bad_inputs_pass_every_check() {
 
     // As framing input, each file is the stream itself (the fuzz target would read a plan
     // from its first byte): whole against one byte per read and against uneven reads.
-    for limits in [Limits::CLIENT, Limits::GATEWAY] {
+    for limits in [RoleKind::Client.limits(), RoleKind::Gateway.limits()] {
         for sizes in [&[][..], &[3, 0, 200, 1]] {
             let failed = failures(&files, |stream| {
                 fuzz_checks::framing_with(limits, sizes, stream)

@@ -9,9 +9,9 @@ use prost::Message as _;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use turms_wire::frame::Frame;
+use turms_wire::frame::ServerFrame;
 use turms_wire::gateway::{
-    AuthDecision, CloseReason, GatewayBuilder, GatewayEvent, GatewayHandle, LoginAttempt,
+    AuthDecision, CloseNotice, GatewayBuilder, GatewayEvent, GatewayHandle, LoginAttempt,
     LoginConflictPolicy, Reply, ScriptedResponse, SessionTarget, TransportKind,
 };
 use turms_wire::proto::turms_notification::data::Kind as DataKind;
@@ -95,7 +95,7 @@ async fn login_pushes_session_info_before_the_ok_response() {
                 .send(&login_request(77, user, Some("123"), DeviceType::Android))
                 .await;
 
-            let Frame::SessionInfo(info) = client.frame().await else {
+            let ServerFrame::SessionInfo(info) = client.frame().await else {
                 panic!("the session info comes first");
             };
             let info = info.decode().unwrap();
@@ -178,7 +178,7 @@ async fn wrong_password_keeps_the_connection_open_until_the_login_timeout() {
             assert_eq!(client.response().await.code, Some(2011));
             // Still open: a heartbeat is answered (with the no-session failure).
             client.heartbeat().await;
-            assert!(matches!(client.frame().await, Frame::HeartbeatFailure(_)));
+            assert!(matches!(client.frame().await, ServerFrame::HeartbeatFailure(_)));
 
             let closed = client.closed().await;
             assert_eq!(closed.close_status, Some(111));
@@ -283,7 +283,7 @@ async fn heartbeats_before_and_after_login() {
         for transport in TRANSPORTS {
             let mut client = connect(&gateway, transport).await;
             client.heartbeat().await;
-            let Frame::HeartbeatFailure(failure) = client.frame().await else {
+            let ServerFrame::HeartbeatFailure(failure) = client.frame().await else {
                 panic!("expected a heartbeat failure");
             };
             let failure = failure.decode().unwrap();
@@ -295,8 +295,8 @@ async fn heartbeats_before_and_after_login() {
             client.login(1, DeviceType::Desktop).await;
             client.heartbeat().await;
             client.heartbeat().await;
-            assert!(matches!(client.frame().await, Frame::HeartbeatAck));
-            assert!(matches!(client.frame().await, Frame::HeartbeatAck));
+            assert!(matches!(client.frame().await, ServerFrame::HeartbeatAck));
+            assert!(matches!(client.frame().await, ServerFrame::HeartbeatAck));
         }
     })
     .await;
@@ -357,7 +357,7 @@ async fn heartbeats_and_requests_keep_a_session_alive() {
             tokio::time::sleep(Duration::from_millis(100)).await;
             if round % 2 == 0 {
                 client.heartbeat().await;
-                assert!(matches!(client.frame().await, Frame::HeartbeatAck));
+                assert!(matches!(client.frame().await, ServerFrame::HeartbeatAck));
             } else {
                 client.send(&query_profiles(round)).await;
                 assert_eq!(client.response().await.code, Some(1001));
@@ -524,7 +524,7 @@ async fn accept_rule_violations_get_minus_one_and_1100_then_1106() {
             }
             // The session is still open.
             client.heartbeat().await;
-            assert!(matches!(client.frame().await, Frame::HeartbeatAck));
+            assert!(matches!(client.frame().await, ServerFrame::HeartbeatAck));
         }
         assert!(events.lines().iter().any(|l| l.contains("refused")));
     })
@@ -621,10 +621,11 @@ async fn bad_length_prefix_after_login_closes_with_200_and_1200() {
         for prefix in BAD_PREFIXES {
             let mut client = tcp(&gateway).await;
             client.login(1, DeviceType::Desktop).await;
-            let ClientPeer::Tcp(framed) = &mut client else {
-                unreachable!()
-            };
-            framed.get_mut().write_all(prefix).await.unwrap();
+            let tcp = client
+                .connection_mut()
+                .tcp_stream_mut()
+                .expect("a TCP client");
+            tcp.write_all(prefix).await.unwrap();
             let closed = client.closed().await;
             assert_eq!(closed.close_status, Some(200));
             assert_eq!(closed.code, Some(1200));
@@ -688,7 +689,7 @@ async fn private_messages_reach_every_device_of_the_recipient_and_the_senders_ot
 
         let mut pushed = Vec::new();
         for device in [&mut desktop, &mut phone, &mut senders_phone] {
-            let Frame::Push(push) = device.frame().await else {
+            let ServerFrame::Push(push) = device.frame().await else {
                 panic!("expected a push");
             };
             assert_eq!(push.requester_id(), Some(1));
@@ -741,7 +742,7 @@ async fn group_messages_reach_the_other_members() {
         let ok = members[0].response().await;
         assert_eq!(ok.code, Some(1000));
         for member in &mut members[1..3] {
-            let Frame::Push(push) = member.frame().await else {
+            let ServerFrame::Push(push) = member.frame().await else {
                 panic!("expected a push");
             };
             assert_eq!(push.requester_id(), Some(1));
@@ -797,7 +798,7 @@ async fn query_messages_answers_from_the_store() {
         for (id, text) in [(1, "one"), (2, "two"), (3, "three")] {
             alice.send(&private_message(id, 2, text)).await;
             assert_eq!(alice.response().await.code, Some(1000));
-            assert!(matches!(bob.frame().await, Frame::Push(_)));
+            assert!(matches!(bob.frame().await, ServerFrame::Push(_)));
         }
 
         let query = |request_id, q: QueryMessagesRequest| {
@@ -894,7 +895,7 @@ async fn unscripted_requests_get_no_content() {
 async fn scripts_answer_ignore_or_close() {
     bounded(async {
         let gateway = start(builder(&Events::default()).script(
-            |session: &turms_wire::gateway::SessionInfo, request: &TurmsRequest| {
+            |session: &turms_wire::gateway::Session, request: &TurmsRequest| {
                 match request.kind {
                     Some(Kind::QueryUserProfilesRequest(_)) => Some(
                         ScriptedResponse::new(ResponseStatusCode::from_i32(2301))
@@ -903,7 +904,7 @@ async fn scripts_answer_ignore_or_close() {
                             .into(),
                     ),
                     Some(Kind::UpdateUserRequest(_)) if session.user_id == 9 => Some(
-                        CloseReason::new(SessionCloseStatus::USER_IS_BLOCKED)
+                        CloseNotice::new(SessionCloseStatus::USER_IS_BLOCKED)
                             .with_code(ResponseStatusCode::from_i32(1300))
                             .with_reason("blocked")
                             .into(),
@@ -935,7 +936,7 @@ async fn scripts_answer_ignore_or_close() {
         assert_eq!(client.response().await.code, Some(1000));
 
         // Scripts change at run time.
-        gateway.set_script(|_: &turms_wire::gateway::SessionInfo, _: &TurmsRequest| {
+        gateway.set_script(|_: &turms_wire::gateway::Session, _: &TurmsRequest| {
             Some(Reply::code(ResponseStatusCode::ALREADY_UP_TO_DATE))
         });
         client.send(&private_message(6, 2, "y")).await;
@@ -946,10 +947,10 @@ async fn scripts_answer_ignore_or_close() {
 
         let mut blocked = ws(&gateway).await;
         gateway.set_script(
-            |session: &turms_wire::gateway::SessionInfo, request: &TurmsRequest| {
+            |session: &turms_wire::gateway::Session, request: &TurmsRequest| {
                 (session.user_id == 9 && matches!(request.kind, Some(Kind::UpdateUserRequest(_))))
                     .then(|| {
-                        CloseReason::new(SessionCloseStatus::USER_IS_BLOCKED)
+                        CloseNotice::new(SessionCloseStatus::USER_IS_BLOCKED)
                             .with_code(ResponseStatusCode::from_i32(1300))
                             .with_reason("blocked")
                             .into()
@@ -989,7 +990,7 @@ async fn pushes_reach_users_and_sessions() {
         };
         assert_eq!(gateway.push(SessionTarget::User(1), &notification), 2);
         for client in [&mut desktop, &mut phone] {
-            let Frame::Push(push) = client.frame().await else {
+            let ServerFrame::Push(push) = client.frame().await else {
                 panic!("expected the push");
             };
             assert_eq!(push.decode().unwrap(), notification);
@@ -1009,7 +1010,7 @@ async fn pushes_reach_users_and_sessions() {
             gateway.push_bytes(SessionTarget::Session(desktop_id), raw.clone()),
             1
         );
-        let Frame::Notification(plain) = desktop.frame().await else {
+        let ServerFrame::Notification(plain) = desktop.frame().await else {
             panic!("expected a plain notification");
         };
         assert_eq!(plain.bytes(), &raw);
@@ -1034,7 +1035,7 @@ async fn sessions_close_with_any_status_code_and_reason() {
             } else {
                 SessionTarget::UserDevice(50, DeviceType::Desktop)
             };
-            let closing = CloseReason::new(status)
+            let closing = CloseNotice::new(status)
                 .with_code(code)
                 .with_reason(reason.clone());
             assert_eq!(gateway.close_session(target, closing), 1);
@@ -1050,7 +1051,7 @@ async fn sessions_close_with_any_status_code_and_reason() {
         client.login(51, DeviceType::Desktop).await;
         gateway.close_session(
             SessionTarget::User(51),
-            CloseReason::new(SessionCloseStatus::from_i32(999)),
+            CloseNotice::new(SessionCloseStatus::from_i32(999)),
         );
         let closed = client.closed().await;
         assert_eq!(

@@ -11,7 +11,9 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use turms_wire::codec::Limits;
-use turms_wire::ws::{websocket_config, WsError, WsTransport};
+use turms_wire::codec::OutboundError;
+use turms_wire::role::RoleKind;
+use turms_wire::transport::ws::{websocket_config, WsError, WsTransport};
 
 type ClientSide = WsTransport<MaybeTlsStream<TcpStream>>;
 type GatewaySide = WsTransport<TcpStream>;
@@ -50,7 +52,8 @@ async fn pair(client: Limits, gateway: Limits) -> (ClientSide, GatewaySide) {
 #[tokio::test]
 async fn raw_bodies_and_heartbeats_cross_both_ways() {
     bounded(async {
-        let (mut client, mut gateway) = pair(Limits::CLIENT, Limits::GATEWAY).await;
+        let (mut client, mut gateway) =
+            pair(RoleKind::Client.limits(), RoleKind::Gateway.limits()).await;
         client.send(Bytes::from_static(b"\x08\x01")).await.unwrap();
         client.send(Bytes::new()).await.unwrap();
         assert_eq!(gateway.next().await.unwrap().unwrap(), "\x08\x01");
@@ -66,7 +69,8 @@ async fn raw_bodies_and_heartbeats_cross_both_ways() {
 #[tokio::test]
 async fn text_pings_and_pongs_are_skipped() {
     bounded(async {
-        let (mut client, mut gateway) = pair(Limits::CLIENT, Limits::GATEWAY).await;
+        let (mut client, mut gateway) =
+            pair(RoleKind::Client.limits(), RoleKind::Gateway.limits()).await;
         let raw = client.get_mut();
         raw.send(Message::text("not a request")).await.unwrap();
         raw.send(Message::Ping(Bytes::from_static(b"p")))
@@ -85,15 +89,15 @@ async fn text_pings_and_pongs_are_skipped() {
 async fn oversize_messages_are_refused_both_ways() {
     bounded(async {
         let (mut client, mut gateway) =
-            pair(Limits::CLIENT, Limits::GATEWAY.with_max_inbound_frame(64)).await;
+            pair(RoleKind::Client.limits(), RoleKind::Gateway.limits().with_max_inbound_frame(64)).await;
         // Outbound: refused before anything is sent.
-        let small = Limits::CLIENT.max_outbound_frame();
+        let small = RoleKind::Client.limits().max_outbound_frame();
         let err = client
             .send(Bytes::from(vec![1u8; small + 1]))
             .await
             .unwrap_err();
         assert!(
-            matches!(err, WsError::OutboundTooLarge { len, max } if len == small + 1 && max == small)
+            matches!(err, WsError::Outbound(OutboundError::TooLarge { len, max }) if len == small + 1 && max == small)
         );
         client.send(Bytes::from(vec![2u8; 64])).await.unwrap();
         assert_eq!(gateway.next().await.unwrap().unwrap().len(), 64);
@@ -113,7 +117,8 @@ async fn oversize_messages_are_refused_both_ways() {
 #[tokio::test]
 async fn the_peer_close_frame_is_kept() {
     bounded(async {
-        let (mut client, mut gateway) = pair(Limits::CLIENT, Limits::GATEWAY).await;
+        let (mut client, mut gateway) =
+            pair(RoleKind::Client.limits(), RoleKind::Gateway.limits()).await;
         gateway
             .send(Bytes::from_static(b"\x58\xf4\x03"))
             .await
@@ -144,9 +149,9 @@ async fn the_peer_close_frame_is_kept() {
 mod roles {
     use super::*;
     use turms_wire::codec::{request_to_bytes, Heartbeat, HeartbeatAck};
-    use turms_wire::frame::{ClientFrame, Frame};
+    use turms_wire::frame::{ClientFrame, ServerFrame};
     use turms_wire::proto::{turms_request, DeleteSessionRequest, TurmsNotification, TurmsRequest};
-    use turms_wire::ws::{ClientWs, GatewayWs};
+    use turms_wire::transport::ws::{ClientWs, GatewayWs};
 
     async fn roles(
         client: Limits,
@@ -185,7 +190,8 @@ mod roles {
     #[tokio::test]
     async fn requests_notifications_and_heartbeats() {
         bounded(async {
-            let (mut client, mut gateway) = roles(Limits::CLIENT, Limits::GATEWAY).await;
+            let (mut client, mut gateway) =
+                roles(RoleKind::Client.limits(), RoleKind::Gateway.limits()).await;
             client.send(&delete_session(2)).await.unwrap();
             client.send(Heartbeat).await.unwrap();
             client
@@ -220,10 +226,10 @@ mod roles {
             gateway.send(&close_notification()).await.unwrap();
             assert_eq!(
                 client.next().await.unwrap().unwrap().unwrap(),
-                Frame::HeartbeatAck
+                ServerFrame::HeartbeatAck
             );
             let closed = client.next().await.unwrap().unwrap().unwrap();
-            assert!(matches!(closed, Frame::Closed(_)), "{closed:?}");
+            assert!(matches!(closed, ServerFrame::Close(_)), "{closed:?}");
             assert_eq!(closed.decode().unwrap(), close_notification());
         })
         .await;
@@ -232,15 +238,24 @@ mod roles {
     #[tokio::test]
     async fn limits_and_empty_messages() {
         bounded(async {
-            let (mut client, mut gateway) =
-                roles(Limits::CLIENT.with_max_inbound_frame(32), Limits::GATEWAY).await;
+            let (mut client, mut gateway) = roles(
+                RoleKind::Client.limits().with_max_inbound_frame(32),
+                RoleKind::Gateway.limits(),
+            )
+            .await;
             let err = client.send(&TurmsRequest::default()).await.unwrap_err();
-            assert!(matches!(err, WsError::EmptyMessage));
+            assert!(matches!(
+                err,
+                WsError::Outbound(OutboundError::EmptyMessage)
+            ));
             let err = gateway
                 .send(&TurmsNotification::default())
                 .await
                 .unwrap_err();
-            assert!(matches!(err, WsError::EmptyMessage));
+            assert!(matches!(
+                err,
+                WsError::Outbound(OutboundError::EmptyMessage)
+            ));
             let big = TurmsNotification {
                 reason: Some("r".repeat(40)),
                 ..Default::default()
@@ -259,7 +274,8 @@ mod roles {
     #[tokio::test]
     async fn the_gateway_sees_the_client_close() {
         bounded(async {
-            let (mut client, mut gateway) = roles(Limits::CLIENT, Limits::GATEWAY).await;
+            let (mut client, mut gateway) =
+                roles(RoleKind::Client.limits(), RoleKind::Gateway.limits()).await;
             client
                 .close(Some(CloseFrame {
                     code: CloseCode::Away,

@@ -9,11 +9,10 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use prost::Message;
 use tokio_util::codec::{Decoder, Encoder, FramedRead};
-use turms_wire::codec::{
-    ClientCodec, Framing, GatewayCodec, HeartbeatAck, Limits, MAX_FRAME_LENGTH,
-};
-use turms_wire::frame::Frame;
+use turms_wire::codec::{ClientCodec, Framing, GatewayCodec, HeartbeatAck, MAX_FRAME_LENGTH};
+use turms_wire::frame::ServerFrame;
 use turms_wire::proto::{TurmsNotification, TurmsRequest};
+use turms_wire::role::RoleKind;
 
 use super::io::Replay;
 
@@ -71,7 +70,7 @@ pub fn prost_decode(wire: &[u8]) -> usize {
 pub fn classify_only(frames: Vec<Bytes>) -> usize {
     let mut n = 0;
     for frame in frames {
-        black_box(Frame::classify(frame).expect("corpus frames classify"));
+        black_box(ServerFrame::classify(frame).expect("corpus frames classify"));
         n += 1;
     }
     n
@@ -98,11 +97,12 @@ pub fn framed_read(rt: &tokio::runtime::Runtime, wire: Bytes) -> usize {
 #[cfg(feature = "ws")]
 async fn client_websocket(stream: Bytes) -> tokio_tungstenite::WebSocketStream<Replay> {
     use tokio_tungstenite::tungstenite::protocol::Role;
-    use turms_wire::codec::Limits;
     tokio_tungstenite::WebSocketStream::from_raw_socket(
         Replay::new(stream),
         Role::Client,
-        Some(turms_wire::ws::websocket_config(Limits::CLIENT)),
+        Some(turms_wire::transport::ws::websocket_config(
+            RoleKind::Client.limits(),
+        )),
     )
     .await
 }
@@ -114,7 +114,8 @@ async fn client_websocket(stream: Bytes) -> tokio_tungstenite::WebSocketStream<R
 pub fn ws_transport(rt: &tokio::runtime::Runtime, stream: Bytes) -> usize {
     rt.block_on(async {
         let ws = client_websocket(stream).await;
-        let mut transport = turms_wire::ws::WsTransport::new(ws, turms_wire::codec::Limits::CLIENT);
+        let mut transport =
+            turms_wire::transport::ws::WsTransport::new(ws, RoleKind::Client.limits());
         let mut n = 0;
         while let Some(body) = transport.next().await {
             black_box(body.expect("corpus messages"));
@@ -130,7 +131,7 @@ pub fn ws_transport(rt: &tokio::runtime::Runtime, stream: Bytes) -> usize {
 pub fn ws_classify(rt: &tokio::runtime::Runtime, stream: Bytes) -> usize {
     rt.block_on(async {
         let ws = client_websocket(stream).await;
-        let mut client = turms_wire::ws::ClientWs::new(ws);
+        let mut client = turms_wire::transport::ws::ClientWs::new(ws);
         let mut n = 0;
         while let Some(item) = client.next().await {
             black_box(
@@ -169,8 +170,11 @@ pub fn encode_notifications(
 #[inline(never)]
 pub fn encode_requests(pool: &[TurmsRequest], order: &[u32], mut dst: BytesMut) -> BytesMut {
     // Some request vectors are larger than the gateway's 16 KiB: lift the outbound cap.
-    let mut codec =
-        ClientCodec::with_limits(Limits::CLIENT.with_max_outbound_frame(MAX_FRAME_LENGTH));
+    let mut codec = ClientCodec::with_limits(
+        RoleKind::Client
+            .limits()
+            .with_max_outbound_frame(MAX_FRAME_LENGTH),
+    );
     for &i in order {
         codec
             .encode(&pool[i as usize], &mut dst)

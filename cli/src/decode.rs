@@ -7,9 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use turms_wire::inspect::{
-    Boundaries, FrameReader, FrameRecord, InputEncoding, MessageType, ReaderOptions,
-};
+use turms_wire::inspect::{Boundaries, FrameReader, FrameRecord, InputEncoding, ReaderOptions};
+use turms_wire::role::RoleKind;
 
 /// Decode a stream of Turms frames from FILEs or standard input.
 ///
@@ -74,12 +73,12 @@ enum InputArg {
 
 impl DecodeArgs {
     fn options(&self) -> ReaderOptions {
-        let message_type = match self.message_type {
-            TypeArg::Notification => MessageType::Notification,
-            TypeArg::Request => MessageType::Request,
+        let receiver = match self.message_type {
+            TypeArg::Notification => RoleKind::Client,
+            TypeArg::Request => RoleKind::Gateway,
         };
         ReaderOptions {
-            message_type,
+            receiver,
             boundaries: match self.framing {
                 FramingArg::Tcp => Boundaries::LengthPrefixed,
                 FramingArg::None => Boundaries::WholeInput,
@@ -91,7 +90,7 @@ impl DecodeArgs {
             },
             max_frame: self
                 .max_frame
-                .unwrap_or_else(|| message_type.default_max_frame()),
+                .unwrap_or_else(|| receiver.limits().max_inbound_frame()),
         }
     }
 }

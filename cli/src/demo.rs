@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use turms_wire::client::{Client, ClientError, Event, Events, LoginRequest};
-use turms_wire::gateway::{GatewayBuilder, GatewayHandle, ScriptedResponse, SessionInfo};
+use turms_wire::gateway::{GatewayBuilder, GatewayHandle, ScriptedResponse, Session};
 use turms_wire::inspect::{inspect_notification, inspect_request};
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::TurmsRequest;
@@ -159,16 +159,14 @@ async fn start_gateway() -> Result<GatewayHandle, String> {
         .on_event(|_| {})
         // A refusal to show: the mock answers profile queries as a real deployment does for
         // users who are not friends.
-        .script(
-            |_: &SessionInfo, request: &TurmsRequest| match request.kind {
-                Some(Kind::QueryUserProfilesRequest(_)) => Some(
-                    ScriptedResponse::new(ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE)
-                        .reason("alice and bob are not friends yet")
-                        .into(),
-                ),
-                _ => None,
-            },
-        )
+        .script(|_: &Session, request: &TurmsRequest| match request.kind {
+            Some(Kind::QueryUserProfilesRequest(_)) => Some(
+                ScriptedResponse::new(ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE)
+                    .reason("alice and bob are not friends yet")
+                    .into(),
+            ),
+            _ => None,
+        })
         .start()
         .await
         .map_err(|e| e.to_string())
@@ -211,8 +209,8 @@ async fn story() -> Result<(), String> {
     wire.drain(Who::Alice);
     println!(
         "  alice: logged in, session {} on {}",
-        session.session_id.as_deref().unwrap_or("?"),
-        session.server_id.as_deref().unwrap_or("?")
+        session.as_ref().and_then(|s| s.session_id()).unwrap_or("?"),
+        session.as_ref().and_then(|s| s.server_id()).unwrap_or("?")
     );
 
     step("bob logs in over WebSocket");
@@ -224,8 +222,8 @@ async fn story() -> Result<(), String> {
     wire.drain(Who::Bob);
     println!(
         "  bob  : logged in, session {} on {}",
-        session.session_id.as_deref().unwrap_or("?"),
-        session.server_id.as_deref().unwrap_or("?")
+        session.as_ref().and_then(|s| s.session_id()).unwrap_or("?"),
+        session.as_ref().and_then(|s| s.server_id()).unwrap_or("?")
     );
 
     step("alice sends bob a private message; the gateway relays it to bob as a push");

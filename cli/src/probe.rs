@@ -8,8 +8,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 use turms_wire::client::{
-    Client, ClientError, CloseInfo, CloseOrigin, Event, Events, LoginRequest, Response,
-    SessionState,
+    Answer, Client, ClientError, CloseInfo, CloseOrigin, Event, Events, LoginRequest, SessionState,
 };
 use turms_wire::frame::RequestKind;
 use turms_wire::proto::turms_request::Kind;
@@ -193,7 +192,7 @@ async fn probe(args: &ProbeArgs) -> Outcome {
         None => match step(deadline, client.logout()).await {
             Ok(info)
                 if info.origin == CloseOrigin::Server
-                    && info.status != SessionCloseStatus::DISCONNECTED_BY_CLIENT =>
+                    && info.status() != SessionCloseStatus::DISCONNECTED_BY_CLIENT =>
             {
                 outcome = outcome.max(Outcome::Refused);
             }
@@ -272,13 +271,13 @@ impl Printer {
             json!({
                 "event": "connected",
                 "server": server.as_str(),
-                "transport": server.transport().scheme(),
+                "transport": server.scheme(),
             }),
             format!("connected to {server} ({})", server.transport()),
         );
     }
 
-    pub(crate) fn login(&self, result: Result<&Response, &ClientError>) {
+    pub(crate) fn login(&self, result: Result<&Answer, &ClientError>) {
         let (code, reason) = match result {
             Ok(response) => (response.code(), response.reason().map(str::to_owned)),
             Err(error) => (error.code(), error.reason().map(str::to_owned)),
@@ -294,7 +293,7 @@ impl Printer {
         );
     }
 
-    pub(crate) fn response(&self, kind: RequestKind, result: Result<&Response, &ClientError>) {
+    pub(crate) fn response(&self, kind: RequestKind, result: Result<&Answer, &ClientError>) {
         let (code, reason, data) = match result {
             Ok(response) => (
                 response.code(),
@@ -341,13 +340,13 @@ impl Printer {
             Event::SessionInfo(session) => self.emit(
                 json!({
                     "event": "session_info",
-                    "session_id": session.session_id,
-                    "server_id": session.server_id,
+                    "session_id": session.session_id(),
+                    "server_id": session.server_id(),
                 }),
                 format!(
                     "session {} on server {}",
-                    session.session_id.as_deref().unwrap_or("?"),
-                    session.server_id.as_deref().unwrap_or("?")
+                    session.session_id().unwrap_or("?"),
+                    session.server_id().unwrap_or("?")
                 ),
             ),
             Event::Push(push) => {
@@ -442,10 +441,10 @@ impl Printer {
         self.emit(
             json!({
                 "event": "closed",
-                "close_status": info.status.as_i32(),
-                "close_status_name": info.status.name(),
-                "code": info.code.map(ResponseStatusCode::as_i32),
-                "reason": info.reason,
+                "close_status": info.status().as_i32(),
+                "close_status_name": info.status().name(),
+                "code": info.code().map(ResponseStatusCode::as_i32),
+                "reason": info.reason(),
                 "origin": origin,
             }),
             format!("session closed: {info}"),

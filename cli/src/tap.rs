@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 use turms_wire::codec::{DEFAULT_MAX_NOTIFICATION_FRAME, DEFAULT_MAX_REQUEST_FRAME};
-use turms_wire::tap::{OutputFormat, Tap, TapConfig, Transport};
+use turms_wire::role::RoleKind;
+use turms_wire::tap::{OutputFormat, Tap, TapConfig};
+use turms_wire::transport::TransportKind;
 
 /// Forward connections to a gateway unchanged and print every frame, both ways.
 ///
@@ -67,17 +69,21 @@ pub fn run(args: &TapArgs) -> ExitCode {
 async fn tap(args: &TapArgs) -> io::Result<()> {
     let config = TapConfig {
         transport: if args.ws {
-            Transport::WebSocket
+            TransportKind::WebSocket
         } else {
-            Transport::Tcp
+            TransportKind::Tcp
         },
         format: if args.json {
             OutputFormat::Json
         } else {
             OutputFormat::Text
         },
-        max_request_frame: args.max_request,
-        max_notification_frame: args.max_notification,
+        client_limits: RoleKind::Client
+            .limits()
+            .with_max_inbound_frame(args.max_notification),
+        gateway_limits: RoleKind::Gateway
+            .limits()
+            .with_max_inbound_frame(args.max_request),
         queue_capacity: args.queue,
         ..TapConfig::new(args.upstream.clone())
     };

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use turms_wire::frame::Frame;
+use turms_wire::frame::ServerFrame;
 use turms_wire::proto::DeviceType;
 use turms_wire_test_support::peer::ClientPeer;
 use turms_wire_test_support::requests::{group_message, login_request};
@@ -43,7 +43,7 @@ async fn the_command_prints_a_ready_line_serves_logins_and_stops_on_ctrl_c() {
         client
             .send(&login_request(1, 8, Some("123"), DeviceType::Desktop))
             .await;
-        let Frame::SessionInfo(info) = client.frame().await else {
+        let ServerFrame::SessionInfo(info) = client.frame().await else {
             panic!("expected session info");
         };
         assert_eq!(info.server_id(), Some("cli-node"));
@@ -105,7 +105,7 @@ async fn the_command_prints_a_plain_ready_line_and_knows_its_groups() {
         bob.login(2, DeviceType::Desktop).await;
         alice.send(&group_message(3, 5, "from the cli")).await;
         assert_eq!(alice.response().await.code, Some(1000));
-        let Frame::Push(push) = bob.frame().await else {
+        let ServerFrame::Push(push) = bob.frame().await else {
             panic!("expected the group message");
         };
         assert_eq!(push.requester_id(), Some(1));

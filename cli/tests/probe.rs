@@ -8,9 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::process::Command;
 use turms_wire::client::{Client, Event, LoginRequest};
-use turms_wire::gateway::{
-    CloseReason, GatewayBuilder, GatewayHandle, ScriptedResponse, SessionInfo,
-};
+use turms_wire::gateway::{CloseNotice, GatewayBuilder, GatewayHandle, ScriptedResponse, Session};
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::TurmsRequest;
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
@@ -281,21 +279,19 @@ async fn wrong_password_exits_1_with_the_code() {
 #[tokio::test]
 async fn refused_message_and_gateway_close_exit_1() {
     let gateway = mock_gateway().await;
-    gateway.set_script(
-        |_: &SessionInfo, request: &TurmsRequest| match &request.kind {
-            Some(Kind::CreateMessageRequest(m)) if m.recipient_id == Some(66) => Some(
-                ScriptedResponse::new(ResponseStatusCode::from_i32(5000))
-                    .reason("blocked")
-                    .into(),
-            ),
-            Some(Kind::CreateMessageRequest(_)) => Some(
-                CloseReason::new(SessionCloseStatus::DISCONNECTED_BY_ADMIN)
-                    .with_reason("bye")
-                    .into(),
-            ),
-            _ => None,
-        },
-    );
+    gateway.set_script(|_: &Session, request: &TurmsRequest| match &request.kind {
+        Some(Kind::CreateMessageRequest(m)) if m.recipient_id == Some(66) => Some(
+            ScriptedResponse::new(ResponseStatusCode::from_i32(5000))
+                .reason("blocked")
+                .into(),
+        ),
+        Some(Kind::CreateMessageRequest(_)) => Some(
+            CloseNotice::new(SessionCloseStatus::DISCONNECTED_BY_ADMIN)
+                .with_reason("bye")
+                .into(),
+        ),
+        _ => None,
+    });
     let server = urls(&gateway)[0].clone();
     let (code, lines) = probe_json(&server, "1", "123", &["--to", "66", "--text", "x"]).await;
     assert_eq!(code, 1, "{lines:?}");

@@ -1,4 +1,4 @@
-//! `Frame::classify` and `ClientFrame::classify` on arbitrary bytes: never a panic, and
+//! `ServerFrame::classify` and `ClientFrame::classify` on arbitrary bytes: never a panic, and
 //! whenever a full decode succeeds, classification succeeds and agrees with it.
 #![no_main]
 

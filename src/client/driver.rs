@@ -11,20 +11,26 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::connection::{
-    FrameReader, FrameWriter, Inbound, InvalidFrame, InvalidFrameError, ServerAddr, TransportError,
-};
 use super::error::ClientError;
-use super::event::{CloseInfo, CloseOrigin, Event, PushEvent, Session};
+use super::event::{CloseInfo, CloseOrigin, Event, PushEvent};
 use super::heartbeat::{HeartbeatSchedule, HeartbeatWaiters};
 use super::request::{PendingRequests, Purpose};
 use super::Config;
-use crate::frame::Frame;
+use crate::frame::{MalformedFrame, ServerFrame, SessionInfo};
+use crate::role;
+use crate::transport::{Connection, ServerAddr, TransportError};
+
+/// The receiving half of the connection.
+type FrameReader = SplitStream<Connection<role::Client>>;
+/// The sending half of the connection.
+type FrameWriter = SplitSink<Connection<role::Client>, Bytes>;
 
 /// Where the session stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +48,7 @@ pub(crate) struct Shared {
     pub(crate) server: ServerAddr,
     state: Mutex<State>,
     /// The session info of the current login (reset when a login starts).
-    pub(crate) session: watch::Sender<Option<Session>>,
+    pub(crate) session: watch::Sender<Option<SessionInfo>>,
     /// Set once, when the session ends.
     pub(crate) closed: watch::Sender<Option<CloseInfo>>,
 }
@@ -144,12 +150,12 @@ impl Shared {
 /// Starts the reading and the writing task of a fresh connection.
 pub(crate) fn spawn(
     shared: Arc<Shared>,
-    reader: FrameReader,
-    writer: FrameWriter,
+    connection: Connection<role::Client>,
     outbound: mpsc::Sender<Bytes>,
     queued: mpsc::Receiver<Bytes>,
     shutdown: CancellationToken,
 ) {
+    let (writer, reader) = connection.split();
     let stop_writing = CancellationToken::new();
     let writing = tokio::spawn(write_loop(
         writer,
@@ -285,18 +291,18 @@ impl Driver {
     }
 
     /// Routes one frame; `true` when it closed the session.
-    fn on_frame(&self, inbound: Inbound) -> bool {
+    fn on_frame(&self, inbound: Result<ServerFrame, MalformedFrame>) -> bool {
         // The relayed request of a push is decoded before taking the lock, which callers
         // registering requests share.
         let relayed = match &inbound {
-            Ok(Frame::Push(push)) => Some(push.decode_relayed()),
+            Ok(ServerFrame::Push(push)) => Some(push.decode_relayed()),
             _ => None,
         };
         let mut state = self.shared.lock();
         let frame = match inbound {
             Ok(frame) => frame,
-            Err(invalid) => {
-                state.emit(Event::InvalidFrame(invalid));
+            Err(malformed) => {
+                state.emit(Event::InvalidFrame(malformed));
                 return false;
             }
         };
@@ -304,11 +310,11 @@ impl Driver {
             state.emit(Event::FrameReceived(frame.clone()));
         }
         match frame {
-            Frame::HeartbeatAck => {
+            ServerFrame::HeartbeatAck => {
                 state.heartbeats.complete_all(|| Ok(()));
                 state.emit(Event::HeartbeatAck);
             }
-            Frame::HeartbeatFailure(failure) => {
+            ServerFrame::HeartbeatFailure(failure) => {
                 let code = failure.code();
                 let reason = failure
                     .reason()
@@ -321,23 +327,20 @@ impl Driver {
                 });
                 state.emit(Event::HeartbeatFailure { code, reason });
             }
-            Frame::Closed(closed) => {
-                let info = CloseInfo::from_server(&closed);
+            ServerFrame::Close(close) => {
+                let info = CloseInfo::from_server(&close);
                 return self.shared.finish(&mut state, info);
             }
-            Frame::Push(push) => match relayed.unwrap_or_else(|| push.decode_relayed()) {
+            ServerFrame::Push(push) => match relayed.unwrap_or_else(|| push.decode_relayed()) {
                 Ok(request) => state.emit(Event::Push(PushEvent {
                     requester_id: push.requester_id(),
                     kind: push.relayed_kind(),
                     request: Arc::new(request),
                     frame: push,
                 })),
-                Err(error) => state.emit(Event::InvalidFrame(InvalidFrame {
-                    bytes: push.into_bytes(),
-                    error: InvalidFrameError::Decode(error),
-                })),
+                Err(error) => state.emit(Event::UndecodablePush { frame: push, error }),
             },
-            Frame::Response(response) => match state.pending.remove(response.request_id()) {
+            ServerFrame::Response(response) => match state.pending.remove(response.request_id()) {
                 Some(pending) => {
                     if pending.purpose == Purpose::Login && state.phase == Phase::LoggingIn {
                         if response.is_success() {
@@ -354,12 +357,13 @@ impl Driver {
                 }
                 None => state.emit(Event::OrphanResponse(response)),
             },
-            Frame::SessionInfo(info) => {
-                let session = Session::from_frame(&info);
-                self.shared.session.send_replace(Some(session.clone()));
-                state.emit(Event::SessionInfo(session));
+            ServerFrame::SessionInfo(info) => {
+                self.shared.session.send_replace(Some(info.clone()));
+                state.emit(Event::SessionInfo(info));
             }
-            Frame::Notification(notification) => state.emit(Event::Notification(notification)),
+            ServerFrame::Notification(notification) => {
+                state.emit(Event::Notification(notification))
+            }
         }
         false
     }
@@ -414,7 +418,8 @@ async fn write_loop(
         }
         writer.flush().await?;
     }
-    // Closing can fail when the peer is already gone; there is nothing left to tell.
+    // Closing can fail when the peer is already gone; there is nothing left to tell. On TCP it
+    // sends a FIN, on WebSocket a close message (1000).
     let _ = writer.close().await;
     Ok(())
 }

@@ -1,11 +1,10 @@
 //! [`ClientError`]: every way a client call can fail, each with the status code it stands for.
 
-use std::io;
 use std::time::Duration;
 
-use super::connection::TransportError;
 use super::event::CloseInfo;
 use crate::status::ResponseStatusCode;
+use crate::transport::TransportError;
 
 /// Why a client call failed.
 ///
@@ -37,31 +36,10 @@ pub enum ClientError {
         /// The server's reason, if any.
         reason: Option<String>,
     },
-    /// The server address could not be understood.
-    #[error("invalid server address {address:?}: {problem}")]
-    InvalidAddress {
-        /// The address as given.
-        address: String,
-        /// What is wrong with it.
-        problem: &'static str,
-    },
-    /// No connection was established within the connect timeout.
-    #[error("no connection to {server} within {timeout:?}")]
-    ConnectTimeout {
-        /// The address being connected to.
-        server: String,
-        /// The connect timeout.
-        timeout: Duration,
-    },
-    /// The connection could not be established (refused, unreachable, handshake failed).
-    #[error("cannot connect to {server}: {source}")]
-    Connect {
-        /// The address being connected to.
-        server: String,
-        /// What went wrong.
-        #[source]
-        source: TransportError,
-    },
+    /// The connection could not be established: a bad address, refused, unreachable, a failed
+    /// handshake, or no connection within the connect timeout.
+    #[error(transparent)]
+    Connect(TransportError),
     /// No response arrived within the request timeout. The server may still have handled the
     /// request.
     #[error("no response to request {request_id} within {timeout:?}")]
@@ -161,9 +139,13 @@ impl ClientError {
             ClientError::HeartbeatRefused { code, .. } => {
                 code.unwrap_or(ResponseStatusCode::INVALID_NOTIFICATION)
             }
-            ClientError::InvalidAddress { .. } => ResponseStatusCode::LOCAL_ILLEGAL_ARGUMENT,
-            ClientError::ConnectTimeout { .. } => ResponseStatusCode::CONNECT_TIMEOUT,
-            ClientError::Connect { .. } => ResponseStatusCode::NETWORK_ERROR,
+            ClientError::Connect(TransportError::InvalidAddress { .. }) => {
+                ResponseStatusCode::LOCAL_ILLEGAL_ARGUMENT
+            }
+            ClientError::Connect(TransportError::ConnectTimeout { .. }) => {
+                ResponseStatusCode::CONNECT_TIMEOUT
+            }
+            ClientError::Connect(_) => ResponseStatusCode::NETWORK_ERROR,
             ClientError::RequestTimeout { .. } => ResponseStatusCode::REQUEST_TIMEOUT,
             ClientError::MissingCode { .. } => ResponseStatusCode::INVALID_NOTIFICATION,
             ClientError::InvalidResponse { .. } => ResponseStatusCode::INVALID_RESPONSE,
@@ -189,7 +171,7 @@ impl ClientError {
             ClientError::Refused { reason, .. } | ClientError::HeartbeatRefused { reason, .. } => {
                 reason.as_deref()
             }
-            ClientError::SessionClosed(info) => info.reason.as_deref(),
+            ClientError::SessionClosed(info) => info.reason(),
             _ => None,
         }
     }
@@ -207,16 +189,9 @@ impl ClientError {
     /// timeouts, and closes that did not come from the server.
     pub fn is_connection_failure(&self) -> bool {
         match self {
-            ClientError::ConnectTimeout { .. } | ClientError::Connect { .. } => true,
+            ClientError::Connect(error) => !matches!(error, TransportError::InvalidAddress { .. }),
             ClientError::SessionClosed(info) => !info.is_from_server(),
             _ => false,
-        }
-    }
-
-    pub(crate) fn connect_io(server: &str, error: io::Error) -> Self {
-        ClientError::Connect {
-            server: server.to_owned(),
-            source: TransportError::Io(error),
         }
     }
 }
@@ -242,12 +217,12 @@ mod tests {
     #[test]
     fn local_failures_carry_the_official_local_codes() {
         let timeout = Duration::from_millis(5);
-        let cases: [(ClientError, i32); 7] = [
+        let cases: [(ClientError, i32); 8] = [
             (
-                ClientError::ConnectTimeout {
+                ClientError::Connect(TransportError::ConnectTimeout {
                     server: "tcp://x:1".into(),
                     timeout,
-                },
+                }),
                 1,
             ),
             (
@@ -258,6 +233,14 @@ mod tests {
                 102,
             ),
             (ClientError::MissingCode { request_id: 9 }, 200),
+            (
+                ClientError::Connect(
+                    "tcp://nowhere"
+                        .parse::<crate::transport::ServerAddr>()
+                        .unwrap_err(),
+                ),
+                103,
+            ),
             (ClientError::SessionAlreadyEstablished, 300),
             (ClientError::NotLoggedIn, 301),
             (

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
-use super::connection::{InvalidFrame, TransportError};
-use crate::frame::{self, Frame, RequestKind};
+use crate::frame::{self, CloseNotice, MalformedFrame, RequestKind, ServerFrame};
 use crate::proto::TurmsRequest;
 use crate::status::{Recommendation, ResponseStatusCode, SessionCloseStatus};
+use crate::transport::TransportError;
 
 /// One thing that happened on a connection, in the order it happened.
 ///
@@ -23,7 +23,7 @@ use crate::status::{Recommendation, ResponseStatusCode, SessionCloseStatus};
 #[non_exhaustive]
 pub enum Event {
     /// The server told this connection its session id and node id (after a login).
-    SessionInfo(Session),
+    SessionInfo(frame::SessionInfo),
     /// Another user's request, relayed to us (a message, a friend request, …).
     Push(PushEvent),
     /// A notification that is neither a response, a push, a close nor session info.
@@ -41,8 +41,16 @@ pub enum Event {
     /// A response to no request we are waiting for: `request_id = -1` (the gateway could not
     /// parse a request), or a response that came after its request timed out.
     OrphanResponse(frame::Response),
-    /// A frame that could not be read. The connection goes on (the framing was intact).
-    InvalidFrame(InvalidFrame),
+    /// A frame whose envelope could not be read. The connection goes on (the framing was
+    /// intact).
+    InvalidFrame(MalformedFrame),
+    /// A push whose relayed request does not decode (its envelope was fine).
+    UndecodablePush {
+        /// The push as it arrived.
+        frame: frame::Push,
+        /// Why its relayed request does not decode.
+        error: prost::DecodeError,
+    },
     /// The session ended: the server's close notification, the connection dropping, or a
     /// local close. Reported once, before [`Disconnected`](Event::Disconnected).
     SessionClosed(CloseInfo),
@@ -53,7 +61,7 @@ pub enum Event {
     Disconnected,
     /// A frame as it arrived (only with [`ClientBuilder::trace_frames`](super::ClientBuilder::trace_frames)),
     /// before the event it causes.
-    FrameReceived(Frame),
+    FrameReceived(ServerFrame),
     /// A frame body as it was sent (empty for a heartbeat; only with
     /// [`ClientBuilder::trace_frames`](super::ClientBuilder::trace_frames)).
     FrameSent(Bytes),
@@ -62,30 +70,6 @@ pub enum Event {
         /// How many events this receiver missed.
         missed: u64,
     },
-}
-
-/// The session id and gateway node id the server assigns at login.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Session {
-    /// The session id: the decimal string of a positive int32 (`None` if the gateway does not
-    /// send session info, which it may be configured not to).
-    pub session_id: Option<String>,
-    /// The gateway node's id.
-    pub server_id: Option<String>,
-}
-
-impl Session {
-    /// The session id as the number it spells (the UDP heartbeat needs it), if it is one.
-    pub fn session_id_number(&self) -> Option<i32> {
-        self.session_id.as_deref()?.parse().ok()
-    }
-
-    pub(crate) fn from_frame(info: &frame::SessionInfo) -> Session {
-        Session {
-            session_id: info.session_id().map(str::to_owned),
-            server_id: info.server_id().map(str::to_owned),
-        }
-    }
 }
 
 /// A relayed request from another user.
@@ -113,29 +97,22 @@ pub enum CloseOrigin {
     Local,
 }
 
-/// Why and how a session ended: the official clients' `SessionCloseInfo`.
+/// Why and how a session ended: the official clients' `SessionCloseInfo`, the server's
+/// [`CloseNotice`] with where the close came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloseInfo {
-    /// The close status: the server's, or `300 CONNECTION_CLOSED` when the connection ended
-    /// without one.
-    pub status: SessionCloseStatus,
-    /// The business code of the failure behind the close, if the server gave one.
-    pub code: Option<ResponseStatusCode>,
-    /// The server's reason, if any (server errors hide it by default).
-    pub reason: Option<String>,
+    /// The close status, code and reason: the server's, or `300 CONNECTION_CLOSED` alone when
+    /// the connection ended without a close notification.
+    pub notice: CloseNotice,
     /// Where the close came from.
     pub origin: CloseOrigin,
 }
 
 impl CloseInfo {
     /// The close the server announced.
-    pub(crate) fn from_server(closed: &frame::Closed) -> CloseInfo {
+    pub(crate) fn from_server(close: &frame::Close) -> CloseInfo {
         CloseInfo {
-            status: closed.status(),
-            code: closed.code(),
-            reason: closed
-                .reason()
-                .map(|reason| reason.map(str::to_owned).unwrap_or_else(|_| lossy(closed))),
+            notice: close.notice(),
             origin: CloseOrigin::Server,
         }
     }
@@ -143,11 +120,24 @@ impl CloseInfo {
     /// A close with no notification from the server.
     pub(crate) fn connection_closed(origin: CloseOrigin) -> CloseInfo {
         CloseInfo {
-            status: SessionCloseStatus::CONNECTION_CLOSED,
-            code: None,
-            reason: None,
+            notice: CloseNotice::new(SessionCloseStatus::CONNECTION_CLOSED),
             origin,
         }
+    }
+
+    /// The close status.
+    pub fn status(&self) -> SessionCloseStatus {
+        self.notice.status
+    }
+
+    /// The business code of the failure behind the close, if the server gave one.
+    pub fn code(&self) -> Option<ResponseStatusCode> {
+        self.notice.code
+    }
+
+    /// The server's reason, if any (server errors hide it by default).
+    pub fn reason(&self) -> Option<&str> {
+        self.notice.reason.as_deref()
     }
 
     /// `true` if the server announced this close.
@@ -158,23 +148,13 @@ impl CloseInfo {
     /// What to do next, in this crate's reading of the status (the client never reconnects
     /// by itself).
     pub fn recommendation(&self) -> Option<Recommendation> {
-        self.status.recommendation()
+        self.notice.status.recommendation()
     }
-}
-
-fn lossy(closed: &frame::Closed) -> String {
-    String::from_utf8_lossy(closed.envelope().reason_bytes().unwrap_or_default()).into_owned()
 }
 
 impl fmt::Display for CloseInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.status)?;
-        if let Some(code) = self.code {
-            write!(f, ", code {code}")?;
-        }
-        if let Some(reason) = &self.reason {
-            write!(f, ", reason {reason:?}")?;
-        }
+        write!(f, "{}", self.notice)?;
         match self.origin {
             CloseOrigin::Server => Ok(()),
             CloseOrigin::Transport => f.write_str(" (connection dropped)"),

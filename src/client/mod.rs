@@ -11,8 +11,9 @@
 //!
 //! # async fn run() -> Result<(), turms_wire::client::ClientError> {
 //! let (client, mut events) = Client::connect("tcp://127.0.0.1:11510").await?;
-//! let session = client.login(LoginRequest::new(1).password("123")).await?.session;
-//! println!("session {:?} on {:?}", session.session_id, session.server_id);
+//! if let Some(session) = client.login(LoginRequest::new(1).password("123")).await?.session {
+//!     println!("session {:?} on {:?}", session.session_id(), session.server_id());
+//! }
 //!
 //! let message_id = client.send_private_message(2, "hello").await?;
 //! println!("sent message {message_id}");
@@ -41,6 +42,9 @@
 //! The client never reconnects by itself; [`CloseInfo::recommendation`] says whether doing so
 //! makes sense.
 //!
+//! The connection underneath is a [`transport::Connection`](crate::transport::Connection): the
+//! client never sees whether it is TCP or WebSocket.
+//!
 //! # Bounds
 //!
 //! Frames are capped on their header ([`Limits`], 8 MiB inbound by default), events go through
@@ -48,7 +52,6 @@
 //! [`Event::Lagged`]), writes go through a bounded queue, and the number of requests waiting
 //! for an answer is capped. Nothing the peer sends grows a buffer without limit.
 
-mod connection;
 mod driver;
 mod error;
 mod event;
@@ -66,26 +69,45 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-pub use connection::{InvalidFrame, InvalidFrameError, ServerAddr, TransportError, TransportKind};
 pub use error::{ClientError, InvalidRequest, InvalidResponse};
-pub use event::{CloseInfo, CloseOrigin, Event, Events, PushEvent, Session};
+pub use event::{CloseInfo, CloseOrigin, Event, Events, PushEvent};
 pub use heartbeat::DEFAULT_HEARTBEAT_INTERVAL;
 pub use login::{LoginRequest, PROTOCOL_VERSION};
-pub use request::Response;
+pub use request::Answer;
+// The connection types live in the transport floor; they are part of this API too.
+pub use crate::transport::{ServerAddr, TransportError, TransportKind};
+
+/// The former name of [`Answer`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `Answer` (`frame::Response` is the response frame)"
+)]
+pub type Response = Answer;
+
+/// The former name of [`MalformedFrame`](crate::frame::MalformedFrame), which events now carry.
+#[deprecated(since = "0.2.0", note = "use `turms_wire::frame::MalformedFrame`")]
+pub type InvalidFrame = crate::frame::MalformedFrame;
+
+/// The former session value; the session-info frame itself is now reported.
+#[deprecated(since = "0.2.0", note = "use `turms_wire::frame::SessionInfo`")]
+pub type Session = crate::frame::SessionInfo;
 
 use crate::codec::{request_to_bytes, Limits};
-use crate::frame::{self, RequestKind};
+use crate::frame::{self, RequestKind, SessionInfo};
 use crate::proto::{turms_request::Kind, DeleteSessionRequest, TurmsRequest};
+use crate::role::RoleKind;
+use crate::transport::Connection;
 use driver::{Phase, Shared};
 use request::Purpose;
 
 /// A successful login.
 #[derive(Debug, Clone)]
 pub struct LoggedIn {
-    /// The session id and node id (empty if the server sent no session info in time).
-    pub session: Session,
+    /// The session id and node id the server assigned (`None` if it sent no session info in
+    /// time).
+    pub session: Option<SessionInfo>,
     /// The server's answer (1000 `OK`, without data).
-    pub response: Response,
+    pub response: Answer,
 }
 
 /// Where a client's session stands.
@@ -126,7 +148,7 @@ impl Default for Config {
             heartbeat_interval: Some(DEFAULT_HEARTBEAT_INTERVAL),
             session_info_grace: Duration::from_secs(1),
             close_timeout: Duration::from_secs(2),
-            limits: Limits::CLIENT,
+            limits: RoleKind::Client.limits(),
             max_pending_requests: 16 * 1024,
             event_capacity: 1024,
             outbound_capacity: 256,
@@ -198,7 +220,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Frame-size limits (default [`Limits::CLIENT`]: accept 8 MiB, send 16 KiB).
+    /// Frame-size limits (default [`RoleKind::Client`]'s: accept 8 MiB, send 16 KiB).
     pub fn limits(mut self, limits: Limits) -> Self {
         self.config.limits = limits;
         self
@@ -228,17 +250,17 @@ impl ClientBuilder {
     /// feature) and starts the connection's background task. The returned [`Events`] sees
     /// every event from the start.
     pub async fn connect(self, server: &str) -> Result<(Client, Events), ClientError> {
-        let server: ServerAddr = server.parse()?;
+        let server: ServerAddr = server.parse().map_err(ClientError::Connect)?;
         let config = self.config;
-        let (reader, writer) =
-            connection::connect(&server, config.limits, config.connect_timeout).await?;
+        let connection = Connection::connect(&server, config.limits, config.connect_timeout)
+            .await
+            .map_err(ClientError::Connect)?;
         let (outbound, queued) = mpsc::channel(config.outbound_capacity.max(1));
         let (shared, events) = Shared::new(config, server);
         let shutdown = CancellationToken::new();
         driver::spawn(
             Arc::clone(&shared),
-            reader,
-            writer,
+            connection,
             outbound.clone(),
             queued,
             shutdown.clone(),
@@ -363,7 +385,7 @@ impl Client {
     }
 
     /// The session info of the current login, if the server has sent it.
-    pub fn session(&self) -> Option<Session> {
+    pub fn session(&self) -> Option<SessionInfo> {
         self.handle.shared.session.borrow().clone()
     }
 
@@ -373,7 +395,7 @@ impl Client {
     /// [`ClientError::Refused`] and leaves the connection open for another try. The
     /// session-info push may come before or after the response; when the response comes
     /// first, the login waits up to [`ClientBuilder::session_info_grace`] for it, and returns
-    /// an empty [`Session`] if it does not come.
+    /// no session info if it does not come.
     ///
     /// A login that goes unanswered for the request timeout fails with `102 REQUEST_TIMEOUT`
     /// and closes the connection, as does dropping this future once the login went out: the
@@ -382,7 +404,7 @@ impl Client {
     pub async fn login(&self, login: LoginRequest) -> Result<LoggedIn, ClientError> {
         let kind = Kind::CreateSessionRequest(login.to_proto());
         let frame = self.call(kind, Purpose::Login).await?;
-        let response = Response::from_frame(frame, RequestKind::CREATE_SESSION_REQUEST)?;
+        let response = Answer::from_frame(frame, RequestKind::CREATE_SESSION_REQUEST)?;
         let shared = &self.handle.shared;
         let mut session = shared.session.subscribe();
         let grace = shared.config.session_info_grace;
@@ -391,7 +413,7 @@ impl Client {
             _ => None,
         };
         Ok(LoggedIn {
-            session: info.unwrap_or_default(),
+            session: info,
             response,
         })
     }
@@ -399,11 +421,11 @@ impl Client {
     /// Sends any request (except login and logout, which have their own calls) and waits for
     /// its response.
     ///
-    /// Success (1000–1099) comes back as a [`Response`] with its data decoded; a failure code
+    /// Success (1000–1099) comes back as an [`Answer`] with its data decoded; a failure code
     /// as [`ClientError::Refused`] with the server's code and reason; local failures with the
     /// local codes (`102 REQUEST_TIMEOUT`, `200 INVALID_NOTIFICATION` for a response without
     /// a code, `301` when the session is not open or closes meanwhile).
-    pub async fn request(&self, kind: Kind) -> Result<Response, ClientError> {
+    pub async fn request(&self, kind: Kind) -> Result<Answer, ClientError> {
         let request_kind = RequestKind::of(&kind);
         match request_kind {
             RequestKind::CREATE_SESSION_REQUEST => {
@@ -415,7 +437,7 @@ impl Client {
             _ => {}
         }
         let frame = self.call(kind, Purpose::Call).await?;
-        Response::from_frame(frame, request_kind)
+        Answer::from_frame(frame, request_kind)
     }
 
     /// Sends a heartbeat now and waits for the server's answer. Heartbeats go out by

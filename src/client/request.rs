@@ -1,5 +1,5 @@
 //! Request correlation: fresh positive ids, the table of requests waiting for an answer, and
-//! the typed [`Response`] a caller gets back.
+//! the typed [`Answer`] a caller gets back.
 
 use std::collections::HashMap;
 
@@ -15,7 +15,7 @@ use crate::status::ResponseStatusCode;
 ///
 /// 1001 `NO_CONTENT` and 1002 `ALREADY_UP_TO_DATE` are successes too, usually without data.
 #[derive(Debug, Clone)]
-pub struct Response {
+pub struct Answer {
     frame: frame::Response,
     request_kind: RequestKind,
     code: ResponseStatusCode,
@@ -23,13 +23,13 @@ pub struct Response {
     data: Option<Data>,
 }
 
-impl Response {
-    /// Reads a response frame: success becomes a `Response`; a failure code, a missing code or
+impl Answer {
+    /// Reads a response frame: success becomes an `Answer`; a failure code, a missing code or
     /// an unreadable frame becomes the matching [`ClientError`].
     pub(crate) fn from_frame(
         frame: frame::Response,
         request_kind: RequestKind,
-    ) -> Result<Response, ClientError> {
+    ) -> Result<Answer, ClientError> {
         let request_id = frame.request_id();
         let code = frame
             .code()
@@ -53,7 +53,7 @@ impl Response {
         let data = frame
             .decode_data()
             .map_err(|e| invalid(InvalidResponse::Undecodable(e)))?;
-        Ok(Response {
+        Ok(Answer {
             frame,
             request_kind,
             code,
@@ -211,12 +211,12 @@ mod tests {
     use rand::rngs::StdRng;
     use rand::SeedableRng;
 
-    use crate::frame::Frame;
+    use crate::frame::ServerFrame;
     use crate::proto::TurmsNotification;
 
     fn response(notification: TurmsNotification) -> frame::Response {
-        match Frame::classify(Bytes::from(notification.encode_to_vec())).unwrap() {
-            Frame::Response(response) => response,
+        match ServerFrame::classify(Bytes::from(notification.encode_to_vec())).unwrap() {
+            ServerFrame::Response(response) => response,
             other => panic!("not a response: {other:?}"),
         }
     }
@@ -259,7 +259,7 @@ mod tests {
                 ..Default::default()
             });
             let response =
-                Response::from_frame(frame, RequestKind::CREATE_MESSAGE_REQUEST).expect("success");
+                Answer::from_frame(frame, RequestKind::CREATE_MESSAGE_REQUEST).expect("success");
             assert_eq!(response.code().as_i32(), code);
             assert_eq!(response.request_id(), 5);
             assert_eq!(response.expect_long().unwrap(), 77);
@@ -274,7 +274,7 @@ mod tests {
             reason: Some("no".into()),
             ..Default::default()
         });
-        let error = Response::from_frame(refused, RequestKind::CREATE_SESSION_REQUEST).unwrap_err();
+        let error = Answer::from_frame(refused, RequestKind::CREATE_SESSION_REQUEST).unwrap_err();
         assert_eq!(error.code().as_i32(), 2011);
         assert_eq!(error.reason(), Some("no"));
 
@@ -282,7 +282,7 @@ mod tests {
             request_id: Some(5),
             ..Default::default()
         });
-        let error = Response::from_frame(no_code, RequestKind::CREATE_MESSAGE_REQUEST).unwrap_err();
+        let error = Answer::from_frame(no_code, RequestKind::CREATE_MESSAGE_REQUEST).unwrap_err();
         assert_eq!(error.code(), ResponseStatusCode::INVALID_NOTIFICATION);
 
         let no_data = response(TurmsNotification {
@@ -290,7 +290,7 @@ mod tests {
             code: Some(1001),
             ..Default::default()
         });
-        let ok = Response::from_frame(no_data, RequestKind::CREATE_MESSAGE_REQUEST).unwrap();
+        let ok = Answer::from_frame(no_data, RequestKind::CREATE_MESSAGE_REQUEST).unwrap();
         let error = ok.expect_long().unwrap_err();
         assert_eq!(error.code(), ResponseStatusCode::INVALID_RESPONSE);
         assert!(error
@@ -302,10 +302,10 @@ mod tests {
     fn undecodable_data_is_an_invalid_response() {
         // request_id 5, code 1000, data = one byte that is not a valid tag.
         let frame = Bytes::from_static(&[0x20, 0x05, 0x28, 0xe8, 0x07, 0x3a, 0x01, 0xff]);
-        let Ok(Frame::Response(frame)) = Frame::classify(frame) else {
+        let Ok(ServerFrame::Response(frame)) = ServerFrame::classify(frame) else {
             panic!("expected a response")
         };
-        let error = Response::from_frame(frame, RequestKind::QUERY_MESSAGES_REQUEST).unwrap_err();
+        let error = Answer::from_frame(frame, RequestKind::QUERY_MESSAGES_REQUEST).unwrap_err();
         assert_eq!(error.code(), ResponseStatusCode::INVALID_RESPONSE);
     }
 }

@@ -43,21 +43,52 @@ pub enum FramingError {
         /// How many body bytes had arrived.
         received: usize,
     },
-    /// An outbound frame is larger than the configured outbound limit; nothing was written.
-    #[error("outbound frame of {len} bytes exceeds max {max}")]
-    OutboundTooLarge {
-        /// The body length that was refused.
-        len: usize,
-        /// The configured outbound limit.
-        max: usize,
-    },
-    /// A message encoded to zero bytes, which the peer would read as a heartbeat (or heartbeat
-    /// ack); nothing was written. Send the heartbeat type instead if that is what is meant.
-    #[error("message encodes to zero bytes, which reads as a heartbeat")]
-    EmptyMessage,
+    /// A frame was refused before anything was written.
+    #[error(transparent)]
+    Outbound(#[from] OutboundError),
     /// The underlying transport failed.
     #[error(transparent)]
     Io(#[from] io::Error),
+}
+
+/// Why a frame was not sent, on any transport; nothing was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutboundError {
+    /// The body is larger than the outbound limit.
+    #[error("outbound frame of {len} bytes exceeds max {max}")]
+    TooLarge {
+        /// The body length that was refused.
+        len: usize,
+        /// The outbound limit.
+        max: usize,
+    },
+    /// A message encoded to zero bytes, which the peer would read as a heartbeat (or heartbeat
+    /// ack). Send the heartbeat type instead if that is what is meant.
+    #[error("message encodes to zero bytes, which reads as a heartbeat")]
+    EmptyMessage,
+}
+
+impl OutboundError {
+    /// A stable snake_case identifier of the variant.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::TooLarge { .. } => "outbound_too_large",
+            Self::EmptyMessage => "empty_message",
+        }
+    }
+
+    /// Checks a body of `len` bytes against `max`; `may_be_empty` for heartbeats and raw
+    /// bodies, which are sent as given.
+    pub(crate) fn check(len: usize, max: usize, may_be_empty: bool) -> Result<(), OutboundError> {
+        if len > max {
+            return Err(OutboundError::TooLarge { len, max });
+        }
+        if len == 0 && !may_be_empty {
+            return Err(OutboundError::EmptyMessage);
+        }
+        Ok(())
+    }
 }
 
 impl FramingError {
@@ -70,8 +101,7 @@ impl FramingError {
             Self::FrameTooLarge { .. } => "frame_too_large",
             Self::TruncatedHeader { .. } => "truncated_header",
             Self::TruncatedFrame { .. } => "truncated_frame",
-            Self::OutboundTooLarge { .. } => "outbound_too_large",
-            Self::EmptyMessage => "empty_message",
+            Self::Outbound(refused) => refused.kind_name(),
             Self::Io(_) => "io",
         }
     }
@@ -104,8 +134,8 @@ mod tests {
                 expected: 2,
                 received: 1,
             },
-            FramingError::OutboundTooLarge { len: 2, max: 1 },
-            FramingError::EmptyMessage,
+            FramingError::Outbound(OutboundError::TooLarge { len: 2, max: 1 }),
+            FramingError::Outbound(OutboundError::EmptyMessage),
             FramingError::Io(io::Error::other("x")),
         ];
         let names: std::collections::BTreeSet<&str> =

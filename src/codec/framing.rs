@@ -3,8 +3,8 @@
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use super::error::FramingError;
-use super::limits::{Limits, MAX_FRAME_LENGTH};
+use super::error::{FramingError, OutboundError};
+use crate::role::{Limits, RoleKind, MAX_FRAME_LENGTH};
 
 /// The longest length prefix the gateway reads: five 7-bit groups.
 pub const MAX_PREFIX_LEN: usize = 5;
@@ -61,8 +61,7 @@ pub fn write_length_prefix(length: usize, dst: &mut impl BufMut) {
 ///
 /// As a [`Decoder`] it yields one [`Bytes`] per frame, split off the read buffer without
 /// copying; an empty frame is a heartbeat (or its ack). As an [`Encoder`] it prefixes raw
-/// bodies. The role codecs ([`ClientCodec`](super::ClientCodec),
-/// [`GatewayCodec`](super::GatewayCodec)) add classification and message encoding on top.
+/// bodies. The role's [`Codec`](super::Codec) adds classification and message encoding on top.
 ///
 /// Limits ([`Limits`]) are enforced on the header, before the buffer grows for the body; the
 /// buffer is reserved at most 64 KiB ahead of what has arrived. A framing error leaves the
@@ -117,14 +116,19 @@ impl Framing {
         }
     }
 
-    /// Framing for the client side of a connection ([`Limits::CLIENT`]).
-    pub fn client() -> Self {
-        Self::new(Limits::CLIENT)
+    /// Framing with the defaults of one end of the connection.
+    pub fn for_role(role: RoleKind) -> Self {
+        Self::new(role.limits())
     }
 
-    /// Framing for the gateway side of a connection ([`Limits::GATEWAY`]).
+    /// Framing for the client side of a connection ([`RoleKind::Client`]'s limits).
+    pub fn client() -> Self {
+        Self::for_role(RoleKind::Client)
+    }
+
+    /// Framing for the gateway side of a connection ([`RoleKind::Gateway`]'s limits).
     pub fn gateway() -> Self {
-        Self::new(Limits::GATEWAY)
+        Self::for_role(RoleKind::Gateway)
     }
 
     /// The limits in force.
@@ -147,18 +151,17 @@ impl Framing {
         fault.into()
     }
 
-    /// Checks `len` against the outbound limit, then writes the prefix and lets `write` put
-    /// exactly `len` body bytes. Nothing is written when the frame is refused.
+    /// Checks `len` against the outbound limit (and refuses an empty body unless
+    /// `may_be_empty`), then writes the prefix and lets `write` put exactly `len` body bytes.
+    /// Nothing is written when the frame is refused.
     pub(crate) fn write_frame(
         &self,
         len: usize,
+        may_be_empty: bool,
         dst: &mut BytesMut,
         write: impl FnOnce(&mut BytesMut),
     ) -> Result<(), FramingError> {
-        let max = self.limits.max_outbound_frame();
-        if len > max {
-            return Err(FramingError::OutboundTooLarge { len, max });
-        }
+        OutboundError::check(len, self.limits.max_outbound_frame(), may_be_empty)?;
         dst.reserve(prost::encoding::encoded_len_varint(len as u64) + len);
         write_length_prefix(len, dst);
         let before = dst.len();
@@ -241,7 +244,7 @@ impl Encoder<&[u8]> for Framing {
     type Error = FramingError;
 
     fn encode(&mut self, body: &[u8], dst: &mut BytesMut) -> Result<(), FramingError> {
-        self.write_frame(body.len(), dst, |dst| dst.put_slice(body))
+        self.write_frame(body.len(), true, dst, |dst| dst.put_slice(body))
     }
 }
 
@@ -352,7 +355,10 @@ mod tests {
         let mut dst = BytesMut::new();
         assert!(matches!(
             framing.encode(&b"abcd"[..], &mut dst),
-            Err(FramingError::OutboundTooLarge { len: 4, max: 3 })
+            Err(FramingError::Outbound(OutboundError::TooLarge {
+                len: 4,
+                max: 3
+            }))
         ));
         assert!(dst.is_empty());
         framing

@@ -6,14 +6,15 @@
 //! [`Decoder`](tokio_util::codec::Decoder) yielding one zero-copy [`Bytes`](bytes::Bytes) per
 //! frame and an [`Encoder`](tokio_util::codec::Encoder) for raw bodies.
 //!
-//! [`ClientCodec`] and [`GatewayCodec`] are the two ends of a connection on top of it: each
-//! classifies what it receives ([`Frame`](crate::frame::Frame),
-//! [`ClientFrame`](crate::frame::ClientFrame)) and encodes what its side may send (requests
-//! in the field order the gateway accepts, notifications, heartbeats and their acks).
+//! [`Codec`] is one end of a connection on top of it, generic over the [`Role`](crate::role::Role)
+//! ([`ClientCodec`], [`GatewayCodec`]): it classifies what the end receives
+//! ([`ServerFrame`](crate::frame::ServerFrame), [`ClientFrame`](crate::frame::ClientFrame)) and
+//! encodes what it may send ([`Outgoing`]: requests in the field order the gateway accepts,
+//! notifications, heartbeats and their acks, pre-encoded bodies).
 //!
 //! Two layers of error are kept apart: a bad length prefix ends the stream ([`FramingError`]),
-//! while a body that is not valid protobuf only spoils its own frame ([`MalformedFrame`], an
-//! item of the stream).
+//! while a body that is not valid protobuf only spoils its own frame
+//! ([`MalformedFrame`](crate::frame::MalformedFrame), an item of the stream).
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -35,7 +36,7 @@
 //! use tokio::net::TcpStream;
 //! use tokio_util::codec::Framed;
 //! use turms_wire::codec::{ClientCodec, Heartbeat};
-//! use turms_wire::frame::Frame;
+//! use turms_wire::frame::ServerFrame;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let tcp = TcpStream::connect("127.0.0.1:11510").await?;
@@ -43,7 +44,7 @@
 //! conn.send(Heartbeat).await?;
 //! while let Some(item) = conn.next().await {
 //!     match item? {
-//!         Ok(Frame::HeartbeatAck) => println!("alive"),
+//!         Ok(ServerFrame::HeartbeatAck) => println!("alive"),
 //!         Ok(frame) => println!("{}", frame.class()),
 //!         Err(malformed) => println!("{malformed}"),
 //!     }
@@ -55,15 +56,22 @@
 mod encode;
 mod error;
 mod framing;
-mod limits;
-pub(crate) mod role;
+mod outgoing;
 #[cfg(test)]
 mod tests;
+mod typed;
 
 pub use encode::{encode_notification, encode_request, notification_to_bytes, request_to_bytes};
-pub use error::FramingError;
+pub use error::{FramingError, OutboundError};
 pub use framing::{read_length_prefix, write_length_prefix, Framing, LengthPrefix, MAX_PREFIX_LEN};
-pub use limits::{
+pub use outgoing::{Heartbeat, HeartbeatAck, Outgoing};
+pub use typed::{ClientCodec, Codec, GatewayCodec};
+
+// The limits belong to the roles; they are used here most, so they are named here too.
+pub use crate::role::{
     Limits, DEFAULT_MAX_NOTIFICATION_FRAME, DEFAULT_MAX_REQUEST_FRAME, MAX_FRAME_LENGTH,
 };
-pub use role::{ClientCodec, GatewayCodec, Heartbeat, HeartbeatAck, MalformedFrame};
+
+/// The former home of [`MalformedFrame`](crate::frame::MalformedFrame).
+#[deprecated(since = "0.2.0", note = "moved to `turms_wire::frame::MalformedFrame`")]
+pub type MalformedFrame = crate::frame::MalformedFrame;

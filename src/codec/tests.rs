@@ -7,11 +7,12 @@ use tokio::io::{duplex, AsyncWriteExt, DuplexStream};
 use tokio_util::codec::{Framed, FramedRead};
 
 use super::*;
-use crate::frame::{ClientFrame, Frame};
+use crate::frame::{ClientFrame, ServerFrame};
 use crate::proto::{
     turms_notification, turms_request, value, CreateSessionRequest, DeleteSessionRequest,
     TurmsNotification, TurmsRequest, Value,
 };
+use crate::role::RoleKind;
 
 type ClientEnd = Framed<DuplexStream, ClientCodec>;
 type GatewayEnd = Framed<DuplexStream, GatewayCodec>;
@@ -98,18 +99,21 @@ async fn requests_and_notifications_cross_both_ways() {
     gateway.send(relayed.clone()).await.unwrap();
 
     match client.next().await.unwrap().unwrap().unwrap() {
-        Frame::Response(response) => {
+        ServerFrame::Response(response) => {
             assert_eq!(response.request_id(), 1);
-            assert_eq!(Frame::Response(response).decode().unwrap(), ok_response(1));
+            assert_eq!(
+                ServerFrame::Response(response).decode().unwrap(),
+                ok_response(1)
+            );
         }
         other => panic!("{other:?}"),
     }
     assert_eq!(
         client.next().await.unwrap().unwrap().unwrap(),
-        Frame::HeartbeatAck
+        ServerFrame::HeartbeatAck
     );
     let info = client.next().await.unwrap().unwrap().unwrap();
-    assert!(matches!(info, Frame::SessionInfo(_)), "{info:?}");
+    assert!(matches!(info, ServerFrame::SessionInfo(_)), "{info:?}");
     assert_eq!(info.bytes(), &relayed);
 }
 
@@ -130,14 +134,20 @@ async fn empty_messages_are_refused_not_sent_as_heartbeats() {
         &mut wire,
     )
     .unwrap_err();
-    assert!(matches!(err, FramingError::EmptyMessage));
+    assert!(matches!(
+        err,
+        FramingError::Outbound(OutboundError::EmptyMessage)
+    ));
     let err = tokio_util::codec::Encoder::encode(
         &mut GatewayCodec::new(),
         &TurmsNotification::default(),
         &mut wire,
     )
     .unwrap_err();
-    assert!(matches!(err, FramingError::EmptyMessage));
+    assert!(matches!(
+        err,
+        FramingError::Outbound(OutboundError::EmptyMessage)
+    ));
     assert!(wire.is_empty());
 }
 
@@ -151,7 +161,7 @@ async fn oversize_frames_are_refused_on_both_sides() {
     let err = client.send(&big).await.unwrap_err();
     assert!(matches!(
         err,
-        FramingError::OutboundTooLarge { len, max: DEFAULT_MAX_REQUEST_FRAME } if len == big.encoded_len()
+        FramingError::Outbound(OutboundError::TooLarge { len, max: DEFAULT_MAX_REQUEST_FRAME }) if len == big.encoded_len()
     ));
     // Nothing of it went out: the next request is the next frame.
     client.send(&login(4)).await.unwrap();
@@ -198,7 +208,7 @@ async fn a_malformed_body_spoils_only_its_frame() {
     assert!(malformed.to_string().contains("2-byte"), "{malformed}");
     assert!(matches!(
         client.next().await.unwrap().unwrap().unwrap(),
-        Frame::Response(_)
+        ServerFrame::Response(_)
     ));
 }
 
@@ -218,13 +228,13 @@ async fn a_truncated_stream_delivers_every_frame_then_the_error() {
     let mut client = FramedRead::new(reader, ClientCodec::new());
     for id in [1, 2] {
         match client.next().await.unwrap().unwrap().unwrap() {
-            Frame::Response(response) => assert_eq!(response.request_id(), id),
+            ServerFrame::Response(response) => assert_eq!(response.request_id(), id),
             other => panic!("{other:?}"),
         }
     }
     assert_eq!(
         client.next().await.unwrap().unwrap().unwrap(),
-        Frame::HeartbeatAck
+        ServerFrame::HeartbeatAck
     );
     let err = client.next().await.unwrap().unwrap_err();
     assert!(matches!(
@@ -239,8 +249,8 @@ async fn a_truncated_stream_delivers_every_frame_then_the_error() {
 
 #[test]
 fn role_defaults() {
-    assert_eq!(ClientCodec::new().limits(), Limits::CLIENT);
-    assert_eq!(ClientCodec::default().limits(), Limits::CLIENT);
-    assert_eq!(GatewayCodec::new().limits(), Limits::GATEWAY);
-    assert_eq!(GatewayCodec::default().limits(), Limits::GATEWAY);
+    assert_eq!(ClientCodec::new().limits(), RoleKind::Client.limits());
+    assert_eq!(ClientCodec::default().limits(), RoleKind::Client.limits());
+    assert_eq!(GatewayCodec::new().limits(), RoleKind::Gateway.limits());
+    assert_eq!(GatewayCodec::default().limits(), RoleKind::Gateway.limits());
 }

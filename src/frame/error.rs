@@ -53,28 +53,20 @@ impl fmt::Display for WireType {
     }
 }
 
-/// The message whose bytes were being read when classification failed.
+/// The message whose bytes were being read when classification failed (the receiving end
+/// decides it: a client reads `TurmsNotification`s, a gateway `TurmsRequest`s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// A `TurmsNotification` frame (what a client receives).
+pub(crate) enum Message {
     Notification,
-    /// A `TurmsRequest` frame (what a gateway receives).
     Request,
 }
 
-impl Scope {
-    /// The schema path of the message.
-    pub const fn as_str(self) -> &'static str {
+impl Message {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
-            Scope::Notification => "TurmsNotification",
-            Scope::Request => "TurmsRequest",
+            Message::Notification => "TurmsNotification",
+            Message::Request => "TurmsRequest",
         }
-    }
-}
-
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -193,25 +185,25 @@ impl ClassifyErrorKind {
 
 /// A frame whose envelope is not well-formed protobuf: what was wrong, where, and in which message.
 ///
-/// Returned by [`Frame::classify`](super::Frame::classify) and
+/// Returned by [`ServerFrame::classify`](super::ServerFrame::classify) and
 /// [`ClientFrame::classify`](super::ClientFrame::classify). A malformed frame is a per-frame
 /// problem: the stream it came from can go on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
-#[error("{kind} at byte {offset} in {scope}")]
+#[error("{kind} at byte {offset} in {}", message.as_str())]
 pub struct ClassifyError {
     kind: ClassifyErrorKind,
     offset: u32,
-    scope: Scope,
+    message: Message,
 }
 
 impl ClassifyError {
     #[cold]
     #[inline(never)]
-    pub(crate) fn new(kind: ClassifyErrorKind, offset: usize, scope: Scope) -> ClassifyError {
+    pub(crate) fn new(kind: ClassifyErrorKind, offset: usize, message: Message) -> ClassifyError {
         ClassifyError {
             kind,
             offset: offset as u32,
-            scope,
+            message,
         }
     }
 
@@ -225,9 +217,10 @@ impl ClassifyError {
         self.offset
     }
 
-    /// The message being read.
-    pub const fn scope(&self) -> Scope {
-        self.scope
+    /// The message being read: `"TurmsNotification"` (a frame a client receives) or
+    /// `"TurmsRequest"` (a frame a gateway receives).
+    pub const fn message(&self) -> &'static str {
+        self.message.as_str()
     }
 }
 

@@ -6,6 +6,7 @@ use core::str::Utf8Error;
 use bytes::Bytes;
 use prost::{DecodeError, Message};
 
+use super::close::CloseNotice;
 use super::kind::{DataKind, RequestKind};
 use super::scan::{self, Envelope};
 use crate::proto::{turms_notification, TurmsNotification, TurmsRequest};
@@ -17,7 +18,7 @@ use crate::status::{ResponseStatusCode, SessionCloseStatus};
 /// sliced, and `reason` is checked for UTF-8, only when asked for. The few values that lie
 /// inside a payload (the session ids, the relayed request's id) are read from it when asked
 /// for, so that every frame stays small to move. Every accessor returns what a full decode of
-/// the frame ([`Frame::decode`](super::Frame::decode)) would hold in that field.
+/// the frame ([`ServerFrame::decode`](super::ServerFrame::decode)) would hold in that field.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NotificationEnvelope {
     bytes: Bytes,
@@ -389,10 +390,15 @@ impl NotificationEnvelope {
 envelope_view! {
     /// The notification that closes the session: the frame has `close_status` (present counts,
     /// not non-zero: a status of 0 still closes).
-    Closed
+    Close
 }
 
-impl Closed {
+impl Close {
+    /// The status, code and reason as one value (a reason that is not UTF-8 read lossily).
+    pub fn notice(&self) -> CloseNotice {
+        CloseNotice::from(self)
+    }
+
     /// Why the session was closed.
     #[inline]
     pub fn status(&self) -> SessionCloseStatus {
@@ -465,6 +471,11 @@ impl SessionInfo {
     #[inline]
     pub fn server_id(&self) -> Option<&str> {
         self.0.server_id()
+    }
+
+    /// The session id as the number it spells (the UDP heartbeat needs it), if it is one.
+    pub fn session_id_number(&self) -> Option<i32> {
+        self.session_id()?.parse().ok()
     }
 }
 

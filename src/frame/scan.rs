@@ -28,7 +28,7 @@
 
 use core::cell::Cell;
 
-use super::error::{ClassifyError, ClassifyErrorKind as Kind, Scope, WireType};
+use super::error::{ClassifyError, ClassifyErrorKind as Kind, Message, WireType};
 use super::kind::{DataKind, RequestKind};
 
 /// prost's limit on nested messages (`prost::RECURSION_LIMIT`); groups count too.
@@ -78,17 +78,17 @@ type Fault = Cell<Option<ClassifyError>>;
 
 #[cold]
 #[inline(never)]
-fn fail(fault: &Fault, kind: Kind, at: usize, scope: Scope) -> Bail {
-    fault.set(Some(ClassifyError::new(kind, at, scope)));
+fn fail(fault: &Fault, kind: Kind, at: usize, message: Message) -> Bail {
+    fault.set(Some(ClassifyError::new(kind, at, message)));
     Bail
 }
 
 /// The error a scan with this slot failed with.
 #[cold]
-fn fault_into_error(fault: &Fault, scope: Scope) -> ClassifyError {
+fn fault_into_error(fault: &Fault, message: Message) -> ClassifyError {
     fault
         .get()
-        .unwrap_or_else(|| ClassifyError::new(Kind::TruncatedVarint, 0, scope))
+        .unwrap_or_else(|| ClassifyError::new(Kind::TruncatedVarint, 0, message))
 }
 
 /// A cursor over one message of the frame: `rest` is what is left of it, and `end` is the
@@ -97,20 +97,20 @@ fn fault_into_error(fault: &Fault, scope: Scope) -> ClassifyError {
 struct Reader<'a, 'f> {
     rest: &'a [u8],
     end: usize,
-    scope: Scope,
+    message: Message,
     fault: &'f Fault,
 }
 
 impl<'a, 'f> Reader<'a, 'f> {
     #[inline(always)]
-    fn new(buf: &'a [u8], span: Span, scope: Scope, fault: &'f Fault) -> Reader<'a, 'f> {
+    fn new(buf: &'a [u8], span: Span, message: Message, fault: &'f Fault) -> Reader<'a, 'f> {
         debug_assert!(span.end as usize <= buf.len());
         Reader {
             rest: buf
                 .get(span.start as usize..span.end as usize)
                 .unwrap_or_default(),
             end: span.end as usize,
-            scope,
+            message,
             fault,
         }
     }
@@ -128,7 +128,7 @@ impl<'a, 'f> Reader<'a, 'f> {
 
     #[inline(always)]
     fn fail(&self, kind: Kind, at: usize) -> Bail {
-        fail(self.fault, kind, at, self.scope)
+        fail(self.fault, kind, at, self.message)
     }
 
     /// A varint, read as `prost::encoding::decode_varint` reads it: at most 10 bytes, and the
@@ -410,7 +410,7 @@ impl Envelope {
 #[inline]
 pub(crate) fn notification(buf: &[u8], env: &mut Envelope) -> Result<(), ClassifyError> {
     let fault = Fault::new(None);
-    let r = Reader::new(buf, Span::new(0, buf.len()), Scope::Notification, &fault);
+    let r = Reader::new(buf, Span::new(0, buf.len()), Message::Notification, &fault);
     let mut relayed = RequestScan::default();
     match notification_fields(r, buf, env, &mut relayed) {
         Ok(()) => {
@@ -420,7 +420,7 @@ pub(crate) fn notification(buf: &[u8], env: &mut Envelope) -> Result<(), Classif
             }
             Ok(())
         }
-        Err(Bail) => Err(fault_into_error(&fault, Scope::Notification)),
+        Err(Bail) => Err(fault_into_error(&fault, Message::Notification)),
     }
 }
 
@@ -492,7 +492,7 @@ fn notification_fields(
                 // A repeated relayed_request merges, so the scan goes on where it stopped.
                 if !env.has(RELAYED_UNREADABLE) {
                     let fault = Fault::new(None);
-                    let inner = Reader::new(buf, span, Scope::Notification, &fault);
+                    let inner = Reader::new(buf, span, Message::Notification, &fault);
                     if request_fields(inner, RECURSION_LIMIT - 1, relayed).is_err() {
                         env.present |= RELAYED_UNREADABLE;
                     }
@@ -530,7 +530,7 @@ pub(crate) struct DataScan {
 #[inline]
 pub(crate) fn data(buf: &[u8], span: Span, scan: &mut DataScan) -> Read<()> {
     let fault = Fault::new(None);
-    let mut r = Reader::new(buf, span, Scope::Notification, &fault);
+    let mut r = Reader::new(buf, span, Message::Notification, &fault);
     while r.has_remaining() {
         let at = r.pos();
         let (field, wire_type) = r.key()?;
@@ -563,7 +563,7 @@ pub(crate) fn data(buf: &[u8], span: Span, scan: &mut DataScan) -> Read<()> {
 #[inline(never)]
 fn user_session(buf: &[u8], span: Span, scan: &mut DataScan) -> Read<()> {
     let fault = Fault::new(None);
-    let mut r = Reader::new(buf, span, Scope::Notification, &fault);
+    let mut r = Reader::new(buf, span, Message::Notification, &fault);
     while r.has_remaining() {
         let at = r.pos();
         let (field, wire_type) = r.key()?;
@@ -612,10 +612,10 @@ pub(crate) struct RequestScan {
 #[inline]
 pub(crate) fn request(buf: &[u8], scan: &mut RequestScan) -> Result<(), ClassifyError> {
     let fault = Fault::new(None);
-    let r = Reader::new(buf, Span::new(0, buf.len()), Scope::Request, &fault);
+    let r = Reader::new(buf, Span::new(0, buf.len()), Message::Request, &fault);
     match request_fields(r, RECURSION_LIMIT, scan) {
         Ok(()) => Ok(()),
-        Err(Bail) => Err(fault_into_error(&fault, Scope::Request)),
+        Err(Bail) => Err(fault_into_error(&fault, Message::Request)),
     }
 }
 
@@ -625,7 +625,7 @@ pub(crate) fn relayed_request(relayed: &[u8]) -> Option<RequestScan> {
     let r = Reader::new(
         relayed,
         Span::new(0, relayed.len()),
-        Scope::Notification,
+        Message::Notification,
         &fault,
     );
     let mut scan = RequestScan::default();
@@ -686,7 +686,7 @@ pub(crate) fn concat_occurrences(buf: &[u8], from: u32, field: u32) -> Box<[u8]>
     let mut r = Reader::new(
         buf,
         Span::new(from as usize, buf.len()),
-        Scope::Notification,
+        Message::Notification,
         &fault,
     );
     while r.has_remaining() {
@@ -723,7 +723,7 @@ pub(crate) struct GatewayPrefix {
 /// Reads the prefix of a scanned (so well-formed) request frame as the gateway does.
 pub(crate) fn gateway_prefix(buf: &[u8]) -> GatewayPrefix {
     let fault = Fault::new(None);
-    let mut r = Reader::new(buf, Span::new(0, buf.len()), Scope::Request, &fault);
+    let mut r = Reader::new(buf, Span::new(0, buf.len()), Message::Request, &fault);
     let mut prefix = GatewayPrefix {
         request_id: None,
         duplicate_request_id: false,
@@ -754,7 +754,12 @@ mod tests {
     use super::*;
 
     fn reader<'a>(bytes: &'a [u8], fault: &'a Fault) -> Reader<'a, 'a> {
-        Reader::new(bytes, Span::new(0, bytes.len()), Scope::Notification, fault)
+        Reader::new(
+            bytes,
+            Span::new(0, bytes.len()),
+            Message::Notification,
+            fault,
+        )
     }
 
     #[test]

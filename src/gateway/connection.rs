@@ -19,9 +19,10 @@ use super::auth::{AuthDecision, LoginAttempt};
 use super::event::{ConnectionEnd, GatewayEvent};
 use super::notify;
 use super::script::Reply;
-use super::session::{CloseReason, Command, Mailbox, NewSession, Registration, SessionInfo};
-use super::transport::{Inbound, Transport};
+use super::session::{Command, Mailbox, NewSession, Registration, Session};
+use super::transport::{Inbound, Link};
 use super::Shared;
+use crate::frame::CloseNotice;
 
 /// The only client version the gateway accepts.
 const SUPPORTED_VERSION: i32 = 1;
@@ -35,7 +36,7 @@ enum Step {
     /// Keep serving.
     Continue,
     /// Send this close notification, then run the close sequence.
-    Close(CloseReason),
+    Close(CloseNotice),
     /// The gateway is shutting down.
     Shutdown,
     /// The connection is over without a close notification.
@@ -51,11 +52,11 @@ enum Wakeup {
 }
 
 /// Serves one accepted connection until it closes.
-pub(crate) async fn serve<T: Transport>(transport: T, peer: SocketAddr, shared: Arc<Shared>) {
+pub(crate) async fn serve(transport: Link, peer: SocketAddr, shared: Arc<Shared>) {
     let id = shared.next_connection_id();
     shared.emit(GatewayEvent::ConnectionOpened {
         connection: id,
-        transport: T::KIND,
+        transport: transport.kind(),
         peer,
     });
     let (commands, inbox) = unbounded_channel();
@@ -76,21 +77,21 @@ pub(crate) async fn serve<T: Transport>(transport: T, peer: SocketAddr, shared: 
     .await;
 }
 
-struct Connection<T> {
-    transport: T,
+struct Connection {
+    transport: Link,
     shared: Arc<Shared>,
     id: u64,
     peer: SocketAddr,
     /// How the registry reaches this connection.
     mailbox: Mailbox,
     inbox: UnboundedReceiver<Command>,
-    session: Option<SessionInfo>,
+    session: Option<Session>,
     opened: Instant,
     /// The last heartbeat or request of the open session.
     last_activity: Instant,
 }
 
-impl<T: Transport> Connection<T> {
+impl Connection {
     async fn run(mut self) {
         let step = loop {
             let deadline = self.deadline();
@@ -109,7 +110,7 @@ impl<T: Transport> Connection<T> {
                 }
                 Wakeup::Command(Command::Close(reason)) => Step::Close(reason),
                 Wakeup::Inbound(inbound) => self.on_inbound(inbound).await,
-                Wakeup::Deadline => Step::Close(CloseReason::new(if self.session.is_some() {
+                Wakeup::Deadline => Step::Close(CloseNotice::new(if self.session.is_some() {
                     SessionCloseStatus::HEARTBEAT_TIMEOUT
                 } else {
                     SessionCloseStatus::LOGIN_TIMEOUT
@@ -151,7 +152,7 @@ impl<T: Transport> Connection<T> {
             // As the real gateway does: without a session the connection is dropped; with one,
             // the session closes as on any unexpected error (200, code 1200, reason hidden).
             Inbound::Violation(_) if self.session.is_some() => Step::Close(
-                CloseReason::new(SessionCloseStatus::SERVER_ERROR)
+                CloseNotice::new(SessionCloseStatus::SERVER_ERROR)
                     .with_code(ResponseStatusCode::SERVER_INTERNAL_ERROR),
             ),
             Inbound::Violation(what) => Step::End(ConnectionEnd::FramingViolation(what)),
@@ -282,7 +283,7 @@ impl<T: Transport> Connection<T> {
             device_type: attempt.device_type(),
             user_status: attempt.user_status(),
             connection_id: self.id,
-            transport: T::KIND,
+            transport: self.transport.kind(),
             peer: self.peer,
         };
         let registration = self.shared.registry().register(
@@ -345,7 +346,7 @@ impl<T: Transport> Connection<T> {
     async fn create_message(
         &mut self,
         request_id: i64,
-        session: &SessionInfo,
+        session: &Session,
         mut request: TurmsRequest,
     ) -> Step {
         let Some(Kind::CreateMessageRequest(message)) = &mut request.kind else {
@@ -396,7 +397,7 @@ impl<T: Transport> Connection<T> {
     async fn query_messages(
         &mut self,
         request_id: i64,
-        session: &SessionInfo,
+        session: &Session,
         query: &QueryMessagesRequest,
     ) -> Step {
         let found = self.shared.store().query(session.user_id, query);
@@ -452,7 +453,7 @@ impl<T: Transport> Connection<T> {
     }
 
     /// Drops the session from the registry (if it is still there) and reports its end.
-    fn forget_session(&mut self, reason: CloseReason, notified: bool) {
+    fn forget_session(&mut self, reason: CloseNotice, notified: bool) {
         if let Some(info) = self.session.take() {
             self.shared.registry().remove(info.session_id);
             self.shared.emit(GatewayEvent::SessionClosed {
@@ -469,7 +470,7 @@ impl<T: Transport> Connection<T> {
     /// close notification is written; from then on requests are ignored without reply until
     /// the client closes or the close timeout passes, and then the gateway closes the
     /// transport.
-    async fn close(mut self, reason: CloseReason) {
+    async fn close(mut self, reason: CloseNotice) {
         let notification = notify::close(notify::now_millis(), &reason);
         self.forget_session(reason.clone(), true);
         let end = match timeout(CLOSE_WRITE_TIMEOUT, self.transport.send(notification)).await {

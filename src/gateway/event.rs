@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use crate::proto::DeviceType;
 use crate::status::ResponseStatusCode;
 
-use super::session::{CloseReason, SessionInfo, TransportKind};
+use super::session::Session;
+use crate::frame::CloseNotice;
+use crate::transport::TransportKind;
 
 /// Something that happened on a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +29,7 @@ pub enum GatewayEvent {
         /// The connection's number.
         connection: u64,
         /// The new session.
-        session: SessionInfo,
+        session: Session,
     },
     /// A login was refused; the connection stays open.
     LoginFailed {
@@ -62,7 +64,7 @@ pub enum GatewayEvent {
         user_id: i64,
         /// Why. When the client went away first, this is `CONNECTION_CLOSED` (300) and was not
         /// sent.
-        reason: CloseReason,
+        reason: CloseNotice,
         /// Whether a close notification was sent.
         notified: bool,
     },
@@ -74,7 +76,7 @@ pub enum GatewayEvent {
         end: ConnectionEnd,
         /// The close notification sent before, if one was (a login timeout sends one without
         /// any session).
-        notified: Option<CloseReason>,
+        notified: Option<CloseNotice>,
     },
 }
 

@@ -18,7 +18,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use turms_wire::gateway::{CloseReason, GatewayBuilder, SessionTarget};
+//! use turms_wire::gateway::{CloseNotice, GatewayBuilder, SessionTarget};
 //! use turms_wire::SessionCloseStatus;
 //!
 //! # async fn run() -> Result<(), turms_wire::gateway::GatewayError> {
@@ -37,7 +37,7 @@
 //! }
 //! gateway.close_session(
 //!     SessionTarget::User(1),
-//!     CloseReason::new(SessionCloseStatus::DISCONNECTED_BY_ADMIN),
+//!     CloseNotice::new(SessionCloseStatus::DISCONNECTED_BY_ADMIN),
 //! );
 //! gateway.shutdown().await; // the remaining sessions get 201 SERVER_CLOSED
 //! # Ok(())
@@ -66,18 +66,37 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::codec::{notification_to_bytes, GatewayCodec, Limits};
+use crate::codec::{notification_to_bytes, Limits};
 use crate::proto::{Message, TurmsNotification, TurmsRequest};
-use crate::ws::GatewayWs;
+use crate::role::RoleKind;
+use crate::transport::Connection;
 
 pub use auth::{AcceptAll, AuthDecision, Authenticator, LoginAttempt, SharedPassword};
 pub use event::{ConnectionEnd, GatewayEvent};
 pub use script::{Reply, Script, ScriptedResponse};
-pub use session::{CloseReason, LoginConflictPolicy, SessionInfo, SessionTarget, TransportKind};
+pub use session::{LoginConflictPolicy, Session, SessionTarget};
+// The close notice and the transport kind belong to the floors below; they are part of this
+// API too.
+pub use crate::frame::CloseNotice;
+pub use crate::transport::TransportKind;
+
+/// The former name of [`CloseNotice`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `turms_wire::frame::CloseNotice`, the one close value"
+)]
+pub type CloseReason = CloseNotice;
+
+/// The former name of [`Session`].
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `Session` (`frame::SessionInfo` is the session-info frame)"
+)]
+pub type SessionInfo = Session;
 
 use session::Registry;
 use store::Store;
-use transport::{Tcp, Ws};
+use transport::Link;
 
 /// The real gateway's login timeout (`establish-timeout-millis`): 5 minutes.
 pub const DEFAULT_LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -159,7 +178,7 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn scripted_reply(&self, session: &SessionInfo, request: &TurmsRequest) -> Option<Reply> {
+    fn scripted_reply(&self, session: &Session, request: &TurmsRequest) -> Option<Reply> {
         let script = self
             .script
             .read()
@@ -217,7 +236,7 @@ impl GatewayBuilder {
                 login_timeout: DEFAULT_LOGIN_TIMEOUT,
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
                 close_timeout: Duration::ZERO,
-                limits: Limits::GATEWAY,
+                limits: RoleKind::Gateway.limits(),
                 login_conflict: LoginConflictPolicy::default(),
             },
             authenticator: Box::new(AcceptAll),
@@ -403,20 +422,23 @@ where
 }
 
 async fn serve_tcp(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
-    let codec = GatewayCodec::with_limits(shared.config.limits);
-    connection::serve(Tcp::new(stream, codec), peer, shared).await;
+    let connection = Connection::tcp(stream, shared.config.limits);
+    connection::serve(Link::new(connection), peer, shared).await;
 }
 
 async fn serve_ws(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     let limits = shared.config.limits;
-    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, GatewayWs::accept(stream, limits));
+    let handshake = tokio::time::timeout(
+        HANDSHAKE_TIMEOUT,
+        Connection::accept(stream, TransportKind::WebSocket, limits),
+    );
     let handshake = tokio::select! {
         () = shared.cancel.cancelled() => return,
         handshake = handshake => handshake,
     };
     // A failed or abandoned handshake never became a connection: nothing to report.
-    if let Ok(Ok(ws)) = handshake {
-        connection::serve(Ws::new(ws), peer, shared).await;
+    if let Ok(Ok(connection)) = handshake {
+        connection::serve(Link::new(connection), peer, shared).await;
     }
 }
 
@@ -458,7 +480,7 @@ impl GatewayHandle {
     }
 
     /// Every live session, ordered by user, device type and session id.
-    pub fn sessions(&self) -> Vec<SessionInfo> {
+    pub fn sessions(&self) -> Vec<Session> {
         self.shared.registry().list()
     }
 
@@ -476,7 +498,7 @@ impl GatewayHandle {
 
     /// Closes every session `target` names with `reason` (close notification, then the close
     /// sequence); returns how many. They are gone from [`sessions`](Self::sessions) at once.
-    pub fn close_session(&self, target: SessionTarget, reason: CloseReason) -> usize {
+    pub fn close_session(&self, target: SessionTarget, reason: CloseNotice) -> usize {
         self.shared.registry().close(target, &reason)
     }
 

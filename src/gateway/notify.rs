@@ -11,7 +11,7 @@ use crate::proto::turms_notification::Data;
 use crate::proto::{TurmsNotification, TurmsRequest, UserSession};
 use crate::status::ResponseStatusCode;
 
-use super::session::CloseReason;
+use crate::frame::CloseNotice;
 
 /// Field numbers of `TurmsNotification` written by hand.
 const TIMESTAMP: u32 = 1;
@@ -87,7 +87,7 @@ pub(crate) fn relayed(timestamp: i64, requester_id: i64, request: TurmsRequest) 
 /// A close notification in the real gateway's field order: `timestamp` (1), `close_status`
 /// (11), then `code` (5) and `reason` (6) when present
 /// (`ClientMessageEncoder.encodeCloseNotification`). Clients must cope with 11 before 5.
-pub(crate) fn close(timestamp: i64, close: &CloseReason) -> Bytes {
+pub(crate) fn close(timestamp: i64, close: &CloseNotice) -> Bytes {
     use prost::encoding::{int32, int64, string};
     let mut buf = BytesMut::with_capacity(32 + close.reason.as_ref().map_or(0, String::len));
     int64::encode(TIMESTAMP, &timestamp, &mut buf);
@@ -121,7 +121,7 @@ mod tests {
         );
         let server_error = close(
             1_700_000_000_000,
-            &CloseReason::new(SessionCloseStatus::SERVER_ERROR)
+            &CloseNotice::new(SessionCloseStatus::SERVER_ERROR)
                 .with_code(ResponseStatusCode::SERVER_INTERNAL_ERROR),
         );
         assert_eq!(
@@ -130,7 +130,7 @@ mod tests {
         );
         let with_reason = close(
             5,
-            &CloseReason::new(SessionCloseStatus::DISCONNECTED_BY_ADMIN)
+            &CloseNotice::new(SessionCloseStatus::DISCONNECTED_BY_ADMIN)
                 .with_code(ResponseStatusCode::from_i32(-3))
                 .with_reason("bye"),
         );

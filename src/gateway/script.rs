@@ -5,7 +5,8 @@ use crate::proto::turms_notification::Data;
 use crate::proto::TurmsRequest;
 use crate::status::ResponseStatusCode;
 
-use super::session::{CloseReason, SessionInfo};
+use super::session::Session;
+use crate::frame::CloseNotice;
 
 /// A response chosen by a [`Script`]: any code, reason and data.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +52,7 @@ pub enum Reply {
     /// Send nothing: for testing a client's request timeout.
     Ignore,
     /// Close the session with this status, code and reason instead of answering.
-    Close(CloseReason),
+    Close(CloseNotice),
 }
 
 impl Reply {
@@ -72,8 +73,8 @@ impl From<ScriptedResponse> for Reply {
     }
 }
 
-impl From<CloseReason> for Reply {
-    fn from(reason: CloseReason) -> Self {
+impl From<CloseNotice> for Reply {
+    fn from(reason: CloseNotice) -> Self {
         Reply::Close(reason)
     }
 }
@@ -87,14 +88,14 @@ impl From<CloseReason> for Reply {
 /// gateway refuses before that point (the §5.4 accept rule, non-positive ids, requests before
 /// login) never reach the script.
 ///
-/// Any `Fn(&SessionInfo, &TurmsRequest) -> Option<Reply>` closure is a script:
+/// Any `Fn(&Session, &TurmsRequest) -> Option<Reply>` closure is a script:
 ///
 /// ```
-/// use turms_wire::gateway::{GatewayBuilder, Reply, ScriptedResponse, SessionInfo};
+/// use turms_wire::gateway::{GatewayBuilder, Reply, ScriptedResponse, Session};
 /// use turms_wire::proto::{turms_request::Kind, TurmsRequest};
 /// use turms_wire::ResponseStatusCode;
 ///
-/// let builder = GatewayBuilder::new().script(|_: &SessionInfo, request: &TurmsRequest| {
+/// let builder = GatewayBuilder::new().script(|_: &Session, request: &TurmsRequest| {
 ///     match request.kind {
 ///         Some(Kind::QueryUserProfilesRequest(_)) => Some(
 ///             ScriptedResponse::new(ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE)
@@ -109,14 +110,14 @@ impl From<CloseReason> for Reply {
 /// ```
 pub trait Script: Send + Sync + 'static {
     /// The reply to `request` from `session`, or `None` for the built-in handling.
-    fn reply(&self, session: &SessionInfo, request: &TurmsRequest) -> Option<Reply>;
+    fn reply(&self, session: &Session, request: &TurmsRequest) -> Option<Reply>;
 }
 
 impl<F> Script for F
 where
-    F: Fn(&SessionInfo, &TurmsRequest) -> Option<Reply> + Send + Sync + 'static,
+    F: Fn(&Session, &TurmsRequest) -> Option<Reply> + Send + Sync + 'static,
 {
-    fn reply(&self, session: &SessionInfo, request: &TurmsRequest) -> Option<Reply> {
+    fn reply(&self, session: &Session, request: &TurmsRequest) -> Option<Reply> {
         self(session, request)
     }
 }

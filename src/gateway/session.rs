@@ -2,7 +2,6 @@
 //! closes to the connection holding a session.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -11,39 +10,15 @@ use bytes::Bytes;
 use rand::Rng;
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::frame::CloseNotice;
 use crate::proto::{DeviceType, UserStatus};
-use crate::status::{ResponseStatusCode, SessionCloseStatus};
-
-/// Which transport a connection arrived on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TransportKind {
-    /// Varint32-framed TCP.
-    Tcp,
-    /// WebSocket, one binary message per frame.
-    WebSocket,
-}
-
-impl TransportKind {
-    /// `"tcp"` or `"ws"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TransportKind::Tcp => "tcp",
-            TransportKind::WebSocket => "ws",
-        }
-    }
-}
-
-impl fmt::Display for TransportKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::transport::TransportKind;
 
 /// A logged-in session, as [`GatewayHandle::sessions`](super::GatewayHandle::sessions) lists
 /// it and as a [`Script`](super::Script) sees the requester.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct SessionInfo {
+pub struct Session {
     /// The session id: a random positive int32, sent to the client as a decimal string.
     pub session_id: i32,
     /// The user logged in.
@@ -74,7 +49,7 @@ pub enum SessionTarget {
 }
 
 impl SessionTarget {
-    fn matches(&self, info: &SessionInfo) -> bool {
+    fn matches(&self, info: &Session) -> bool {
         match *self {
             SessionTarget::User(user) => info.user_id == user,
             SessionTarget::UserDevice(user, device) => {
@@ -83,62 +58,6 @@ impl SessionTarget {
             SessionTarget::Session(id) => info.session_id == id,
             SessionTarget::All => true,
         }
-    }
-}
-
-/// Why a session ends: the `close_status` of the close notification, and its optional `code`
-/// and `reason`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CloseReason {
-    /// The close status (`close_status`, field 11).
-    pub status: SessionCloseStatus,
-    /// The business code (`code`, field 5), if any.
-    pub code: Option<ResponseStatusCode>,
-    /// The reason text (`reason`, field 6), if any.
-    pub reason: Option<String>,
-}
-
-impl CloseReason {
-    /// A close with a status alone, as the gateway sends for timeouts, logout and kicks.
-    pub fn new(status: SessionCloseStatus) -> Self {
-        CloseReason {
-            status,
-            code: None,
-            reason: None,
-        }
-    }
-
-    /// The same close with a business code.
-    #[must_use]
-    pub fn with_code(mut self, code: ResponseStatusCode) -> Self {
-        self.code = Some(code);
-        self
-    }
-
-    /// The same close with a reason text.
-    #[must_use]
-    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
-        self
-    }
-}
-
-impl From<SessionCloseStatus> for CloseReason {
-    fn from(status: SessionCloseStatus) -> Self {
-        CloseReason::new(status)
-    }
-}
-
-impl fmt::Display for CloseReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.status)?;
-        if let Some(code) = self.code {
-            write!(f, ", code {code}")?;
-        }
-        if let Some(reason) = &self.reason {
-            write!(f, ", reason {reason:?}")?;
-        }
-        Ok(())
     }
 }
 
@@ -163,7 +82,7 @@ pub(crate) enum Command {
     /// Write this notification as it is.
     Push(Bytes),
     /// Close the session.
-    Close(CloseReason),
+    Close(CloseNotice),
 }
 
 /// The most pushes that may wait for one connection. A client that stops reading must not make
@@ -201,7 +120,7 @@ impl Mailbox {
     }
 
     /// Tells the connection to close; false if it is already gone.
-    pub fn close(&self, reason: CloseReason) -> bool {
+    pub fn close(&self, reason: CloseNotice) -> bool {
         self.commands.send(Command::Close(reason)).is_ok()
     }
 
@@ -212,7 +131,7 @@ impl Mailbox {
 }
 
 struct Entry {
-    info: SessionInfo,
+    info: Session,
     mailbox: Mailbox,
 }
 
@@ -227,7 +146,7 @@ pub(crate) enum Registration {
     /// The session is live; these earlier sessions were dropped from the registry and must be
     /// told to close.
     Registered {
-        info: SessionInfo,
+        info: Session,
         displaced: Vec<Mailbox>,
     },
     /// The policy refused the login.
@@ -272,7 +191,7 @@ impl Registry {
             _ => Vec::new(),
         };
         let session_id = self.fresh_id();
-        let info = SessionInfo {
+        let info = Session {
             session_id,
             user_id: new.user_id,
             device_type: new.device_type,
@@ -308,8 +227,8 @@ impl Registry {
     }
 
     /// A snapshot of every live session, ordered by user, then device type, then id.
-    pub fn list(&self) -> Vec<SessionInfo> {
-        let mut all: Vec<SessionInfo> = self.sessions.values().map(|e| e.info.clone()).collect();
+    pub fn list(&self) -> Vec<Session> {
+        let mut all: Vec<Session> = self.sessions.values().map(|e| e.info.clone()).collect();
         all.sort_by_key(|s| (s.user_id, s.device_type as i32, s.session_id));
         all
     }
@@ -344,7 +263,7 @@ impl Registry {
 
     /// Drops every session `target` names from the registry and tells each to close with
     /// `reason`; returns how many.
-    pub fn close(&mut self, target: SessionTarget, reason: &CloseReason) -> usize {
+    pub fn close(&mut self, target: SessionTarget, reason: &CloseNotice) -> usize {
         let ids: Vec<i32> = self
             .sessions
             .values()
@@ -361,6 +280,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::status::SessionCloseStatus;
     use std::net::{IpAddr, Ipv4Addr};
     use tokio::sync::mpsc::unbounded_channel;
 
@@ -375,7 +295,7 @@ mod tests {
         }
     }
 
-    fn registered(registration: Registration) -> (SessionInfo, Vec<Mailbox>) {
+    fn registered(registration: Registration) -> (Session, Vec<Mailbox>) {
         match registration {
             Registration::Registered { info, displaced } => (info, displaced),
             Registration::Declined => panic!("declined"),

@@ -40,30 +40,11 @@ use serde_json::Value;
 pub use input::{InputEncoding, InputError, TextDecoder};
 pub use reader::{Boundaries, FrameReader, ReaderOptions};
 
-use crate::codec::{FramingError, DEFAULT_MAX_NOTIFICATION_FRAME, DEFAULT_MAX_REQUEST_FRAME};
-use crate::frame::{ClassifyError, ClientFrame, DataKind, Frame, FrameClass, RequestKind};
+use crate::codec::FramingError;
+use crate::frame::{ClassifyError, ClientFrame, DataKind, FrameClass, RequestKind, ServerFrame};
 use crate::json::{self, JsonError};
+use crate::role::RoleKind;
 use crate::status::{ResponseStatusCode, SessionCloseStatus};
-
-/// Which message the frames of a stream hold: what the gateway sends, or what clients send.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum MessageType {
-    /// `TurmsNotification`: gateway to client.
-    Notification,
-    /// `TurmsRequest`: client to gateway.
-    Request,
-}
-
-impl MessageType {
-    /// The largest frame the receiving end accepts by default: 8 MiB for notifications (the
-    /// official clients' read buffer), 16 KiB for requests (the gateway's limit).
-    pub const fn default_max_frame(self) -> usize {
-        match self {
-            MessageType::Notification => DEFAULT_MAX_NOTIFICATION_FRAME,
-            MessageType::Request => DEFAULT_MAX_REQUEST_FRAME,
-        }
-    }
-}
 
 /// Where a frame went wrong; the layers differ in what follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -324,17 +305,18 @@ pub fn inspect_request(index: u64, body: Bytes) -> FrameRecord {
     FrameRecord { index, outcome }
 }
 
-/// [`inspect_notification`] or [`inspect_request`], as `message_type` says.
-pub fn inspect_frame(message_type: MessageType, index: u64, body: Bytes) -> FrameRecord {
-    match message_type {
-        MessageType::Notification => inspect_notification(index, body),
-        MessageType::Request => inspect_request(index, body),
+/// A frame as the end `receiver` receives it: [`inspect_notification`] for a client,
+/// [`inspect_request`] for a gateway.
+pub fn inspect_frame(receiver: RoleKind, index: u64, body: Bytes) -> FrameRecord {
+    match receiver {
+        RoleKind::Client => inspect_notification(index, body),
+        RoleKind::Gateway => inspect_request(index, body),
     }
 }
 
 fn notification_summary(body: Bytes) -> Result<NotificationSummary, FrameError> {
     let size = body.len();
-    let frame = Frame::classify(body).map_err(|e| FrameError::malformed(&e))?;
+    let frame = ServerFrame::classify(body).map_err(|e| FrameError::malformed(&e))?;
     let class = frame.class();
     let Some(envelope) = frame.envelope() else {
         return Ok(NotificationSummary {

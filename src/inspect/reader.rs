@@ -6,8 +6,9 @@ use bytes::BytesMut;
 use tokio_util::codec::Decoder;
 
 use super::input::{InputEncoding, InputError, TextDecoder};
-use super::{inspect_frame, FrameError, FrameRecord, MessageType};
+use super::{inspect_frame, FrameError, FrameRecord};
 use crate::codec::{Framing, FramingError, Limits};
+use crate::role::RoleKind;
 
 /// How much is asked of the underlying reader at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -26,8 +27,8 @@ pub enum Boundaries {
 /// What a [`FrameReader`] reads and how.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReaderOptions {
-    /// What the frames hold.
-    pub message_type: MessageType,
+    /// The end that receives the frames: a client reads notifications, a gateway requests.
+    pub receiver: RoleKind,
     /// How frames are delimited.
     pub boundaries: Boundaries,
     /// How the input spells its bytes.
@@ -38,13 +39,13 @@ pub struct ReaderOptions {
 }
 
 impl ReaderOptions {
-    /// Length-prefixed binary frames of `message_type`, with its default limit.
-    pub fn new(message_type: MessageType) -> ReaderOptions {
+    /// Length-prefixed binary frames as `receiver` receives them, with its inbound limit.
+    pub fn new(receiver: RoleKind) -> ReaderOptions {
         ReaderOptions {
-            message_type,
+            receiver,
             boundaries: Boundaries::LengthPrefixed,
             encoding: InputEncoding::Binary,
-            max_frame: message_type.default_max_frame(),
+            max_frame: receiver.limits().max_inbound_frame(),
         }
     }
 }
@@ -162,7 +163,7 @@ impl<R: Read> FrameReader<R> {
         };
         if let Some(frame) = frame {
             let index = self.take_index();
-            return Some(inspect_frame(self.options.message_type, index, frame));
+            return Some(inspect_frame(self.options.receiver, index, frame));
         }
         if let Some(error) = self.input_error.take() {
             return Some(self.last(FrameError::input(&error)));

@@ -207,7 +207,7 @@ fn reader_yields_the_same_records_however_the_input_is_cut() {
     let mut stream = vec![0x00, response.len() as u8];
     stream.extend_from_slice(&response);
     stream.extend_from_slice(&[0x01, 0x0e, 0x00]);
-    let options = ReaderOptions::new(MessageType::Notification);
+    let options = ReaderOptions::new(RoleKind::Client);
     let whole = read_all(&stream, usize::MAX, options);
     assert_eq!(
         classes(&whole),
@@ -232,7 +232,7 @@ fn framing_error_is_reported_before_the_input_ends() {
     input.extend(std::iter::repeat_n(0u8, 100));
     let options = ReaderOptions {
         max_frame: 1024,
-        ..ReaderOptions::new(MessageType::Request)
+        ..ReaderOptions::new(RoleKind::Gateway)
     };
     let mut reader = FrameReader::new(
         Trickle {
@@ -252,11 +252,7 @@ fn framing_error_is_reported_before_the_input_ends() {
 
 #[test]
 fn truncation_is_reported_at_the_end() {
-    let records = read_all(
-        &[0x00, 0x05, 0x08],
-        1,
-        ReaderOptions::new(MessageType::Notification),
-    );
+    let records = read_all(&[0x00, 0x05, 0x08], 1, ReaderOptions::new(RoleKind::Client));
     assert_eq!(classes(&records), ["heartbeat", "framing/truncated_frame"]);
 }
 
@@ -264,7 +260,7 @@ fn truncation_is_reported_at_the_end() {
 fn whole_input_is_one_frame_and_obeys_the_limit() {
     let options = ReaderOptions {
         boundaries: Boundaries::WholeInput,
-        ..ReaderOptions::new(MessageType::Notification)
+        ..ReaderOptions::new(RoleKind::Client)
     };
     assert_eq!(classes(&read_all(&[], 1, options)), ["heartbeat"]);
     assert_eq!(classes(&read_all(&[0x20, 0x01], 1, options)), ["response"]);
@@ -282,7 +278,7 @@ fn whole_input_is_one_frame_and_obeys_the_limit() {
 fn text_input_errors_come_after_the_frames_before_them() {
     let options = ReaderOptions {
         encoding: InputEncoding::Hex,
-        ..ReaderOptions::new(MessageType::Notification)
+        ..ReaderOptions::new(RoleKind::Client)
     };
     let records = read_all(b"00 02 20 01\n00 03 2x", 3, options);
     assert_eq!(

@@ -18,12 +18,13 @@ use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::mpsc::Receiver;
 use tokio_util::codec::Decoder;
 
-use super::websocket::{Side, WsItem, WsStreamDecoder, WsStreamError};
-use super::{Direction, OutputFormat, TapConfig, Transport};
+use super::{slot, OutputFormat, TapConfig};
 use crate::codec::{Framing, Limits};
 use crate::frame::FrameClass;
-use crate::inspect::{inspect_frame, ErrorLayer, FrameError, FrameRecord, MessageType, Outcome};
+use crate::inspect::{inspect_frame, ErrorLayer, FrameError, FrameRecord, Outcome};
+use crate::role::RoleKind;
 use crate::status::{ResponseStatusCode, SessionCloseStatus};
+use crate::transport::{TransportKind, WsItem, WsStreamError, WsStreamReader};
 
 /// Requests awaiting a response, per connection; the oldest are forgotten beyond this.
 const MAX_PENDING_REQUESTS: usize = 4096;
@@ -51,7 +52,7 @@ pub(crate) enum Event {
     /// since the last chunk the display was handed.
     Data {
         conn: u64,
-        dir: Direction,
+        dir: RoleKind,
         at: Instant,
         bytes: Bytes,
         dropped_before: u64,
@@ -127,7 +128,7 @@ enum Follow {
         framing: Framing,
         buf: BytesMut,
     },
-    Ws(WsStreamDecoder),
+    Ws(WsStreamReader),
     /// No longer decoded (an error, a gap, or a refused upgrade).
     Stopped,
 }
@@ -172,8 +173,9 @@ pub(crate) struct Display<W: Write> {
     /// Output failed (e.g. a closed pipe): keep draining and counting, stop printing.
     out_failed: bool,
     format: OutputFormat,
-    transport: Transport,
+    transport: TransportKind,
     upstream: String,
+    /// The largest frame each receiving end accepts, by [`slot`].
     limits: [usize; 2],
     started: (SystemTime, Instant),
     /// The last time printed: every frame of a chunk has the chunk's time.
@@ -193,7 +195,8 @@ impl<W: Write> Display<W> {
             format: config.format,
             transport: config.transport,
             upstream: config.upstream.clone(),
-            limits: [config.max_request_frame, config.max_notification_frame],
+            limits: [RoleKind::Gateway, RoleKind::Client]
+                .map(|receiver| config.limits_of(receiver).max_inbound_frame()),
             started: (SystemTime::now(), Instant::now()),
             last_time: None,
             conns: HashMap::new(),
@@ -278,27 +281,18 @@ impl<W: Write> Display<W> {
         let transport = self.transport;
         let limits = self.limits;
         self.conns.entry(conn).or_insert_with(|| {
-            let follow = |dir: Direction| {
-                let max = limits[dir as usize];
+            let follow = |dir: RoleKind| {
+                let max = limits[slot(dir)];
                 match transport {
-                    Transport::Tcp => Follow::Tcp {
+                    TransportKind::Tcp => Follow::Tcp {
                         framing: Framing::new(Limits::new(max, max)),
                         buf: BytesMut::new(),
                     },
-                    Transport::WebSocket => Follow::Ws(WsStreamDecoder::new(
-                        match dir {
-                            Direction::ClientToServer => Side::Client,
-                            Direction::ServerToClient => Side::Server,
-                        },
-                        max,
-                    )),
+                    TransportKind::WebSocket => Follow::Ws(WsStreamReader::new(dir, max)),
                 }
             };
             ConnState {
-                follow: [
-                    follow(Direction::ClientToServer),
-                    follow(Direction::ServerToClient),
-                ],
+                follow: [follow(RoleKind::Gateway), follow(RoleKind::Client)],
                 next_index: [0, 0],
                 pending: HashMap::new(),
                 heartbeats: VecDeque::new(),
@@ -306,8 +300,8 @@ impl<W: Write> Display<W> {
         })
     }
 
-    fn data(&mut self, conn: u64, dir: Direction, at: Instant, bytes: &[u8], dropped: u64) {
-        let d = dir as usize;
+    fn data(&mut self, conn: u64, dir: RoleKind, at: Instant, bytes: &[u8], dropped: u64) {
+        let d = slot(dir);
         let state = self.conn(conn);
         if matches!(state.follow[d], Follow::Stopped) {
             return;
@@ -368,7 +362,7 @@ impl<W: Write> Display<W> {
         }
         if upgrade_refused {
             // Whatever the client sends next is not WebSocket frames.
-            state.follow[Direction::ClientToServer as usize] = Follow::Stopped;
+            state.follow[slot(RoleKind::Gateway)] = Follow::Stopped;
         }
         for body in bodies {
             match body {
@@ -382,8 +376,8 @@ impl<W: Write> Display<W> {
     }
 
     /// Reports an error that ends the decoding of a direction, using up an index.
-    fn failure(&mut self, conn: u64, dir: Direction, at: Instant, error: FrameError) {
-        let d = dir as usize;
+    fn failure(&mut self, conn: u64, dir: RoleKind, at: Instant, error: FrameError) {
+        let d = slot(dir);
         let state = self.conn(conn);
         let index = state.next_index[d];
         state.next_index[d] += 1;
@@ -391,16 +385,12 @@ impl<W: Write> Display<W> {
         self.print_frame(at, conn, dir, &FrameRecord::failed(index, error), None);
     }
 
-    fn frame(&mut self, conn: u64, dir: Direction, at: Instant, body: Bytes) {
-        let d = dir as usize;
+    fn frame(&mut self, conn: u64, dir: RoleKind, at: Instant, body: Bytes) {
+        let d = slot(dir);
         let state = self.conn(conn);
         let index = state.next_index[d];
         state.next_index[d] += 1;
-        let message_type = match dir {
-            Direction::ClientToServer => MessageType::Request,
-            Direction::ServerToClient => MessageType::Notification,
-        };
-        let record = inspect_frame(message_type, index, body);
+        let record = inspect_frame(dir, index, body);
         let mut paired = None;
         match &record.outcome {
             Outcome::Request(request) if request.is_heartbeat() => {
@@ -457,7 +447,7 @@ impl<W: Write> Display<W> {
         self.print_frame(at, conn, dir, &record, pairing);
     }
 
-    fn ws_item(&mut self, conn: u64, dir: Direction, at: Instant, item: WsItem) {
+    fn ws_item(&mut self, conn: u64, dir: RoleKind, at: Instant, item: WsItem) {
         match item {
             WsItem::Head(line) => self.event(
                 at,
@@ -504,17 +494,17 @@ impl<W: Write> Display<W> {
         bytes: [u64; 2],
         undelivered: [u64; 2],
     ) {
-        for dir in [Direction::ClientToServer, Direction::ServerToClient] {
-            if undelivered[dir as usize] > 0 {
+        for dir in [RoleKind::Gateway, RoleKind::Client] {
+            if undelivered[slot(dir)] > 0 {
                 // Bytes the display never got, at the end: a gap, not a truncated stream.
-                self.data(conn, dir, at, &[], undelivered[dir as usize]);
+                self.data(conn, dir, at, &[], undelivered[slot(dir)]);
             }
         }
         if let Some(mut state) = self.conns.remove(&conn) {
             // A direction that ended inside a frame: say so, as `decode` does at the end of
             // its input.
-            for dir in [Direction::ClientToServer, Direction::ServerToClient] {
-                let error = match &mut state.follow[dir as usize] {
+            for dir in [RoleKind::Gateway, RoleKind::Client] {
+                let error = match &mut state.follow[slot(dir)] {
                     Follow::Tcp { framing, buf } => match framing.decode_eof(buf) {
                         Err(error) => Some(FrameError::framing(&error)),
                         Ok(_) => None,
@@ -530,8 +520,8 @@ impl<W: Write> Display<W> {
                     _ => None,
                 };
                 if let Some(error) = error {
-                    let index = state.next_index[dir as usize];
-                    self.totals[dir as usize].errors += 1;
+                    let index = state.next_index[slot(dir)];
+                    self.totals[slot(dir)].errors += 1;
                     self.print_frame(at, conn, dir, &FrameRecord::failed(index, error), None);
                 }
             }
@@ -603,10 +593,7 @@ impl<W: Write> Display<W> {
     }
 
     fn listening(&mut self, addr: SocketAddr) {
-        let transport = match self.transport {
-            Transport::Tcp => "tcp",
-            Transport::WebSocket => "ws",
-        };
+        let transport = self.transport.as_str();
         let time = self.time(Instant::now());
         let line = match self.format {
             OutputFormat::Json => serde_json::to_string(&EventLine {
@@ -637,7 +624,7 @@ impl<W: Write> Display<W> {
         &mut self,
         at: Instant,
         conn: u64,
-        dir: Option<Direction>,
+        dir: Option<RoleKind>,
         name: &str,
         fields: Value,
         text: impl FnOnce() -> String,
@@ -648,14 +635,14 @@ impl<W: Write> Display<W> {
                 let line = EventLine {
                     time: &time,
                     conn: Some(conn),
-                    dir: dir.map(Direction::as_str),
+                    dir: dir.map(RoleKind::inbound_direction),
                     event: name,
                     fields,
                 };
                 serde_json::to_string(&line).unwrap_or_default()
             }
             OutputFormat::Text => {
-                let dir = dir.map_or(String::new(), |d| format!(" {}", d.as_str()));
+                let dir = dir.map_or(String::new(), |d| format!(" {}", d.inbound_direction()));
                 format!("{} #{conn}{dir} {}", time_of_day(&time), text())
             }
         };
@@ -666,7 +653,7 @@ impl<W: Write> Display<W> {
         &mut self,
         at: Instant,
         conn: u64,
-        dir: Direction,
+        dir: RoleKind,
         record: &FrameRecord,
         paired: Option<(Option<&'static str>, Duration)>,
     ) {
@@ -678,7 +665,7 @@ impl<W: Write> Display<W> {
                 let line = FrameLine {
                     time: &time,
                     conn,
-                    dir: dir.as_str(),
+                    dir: dir.inbound_direction(),
                     record,
                     request_kind,
                     latency_ms,
@@ -696,7 +683,11 @@ impl<W: Write> Display<W> {
                 };
                 let time = time_of_day(&time);
                 self.write(|out| {
-                    writeln!(out, "{time} #{conn} {} {record}{pairing}", dir.as_str())
+                    writeln!(
+                        out,
+                        "{time} #{conn} {} {record}{pairing}",
+                        dir.inbound_direction()
+                    )
                 });
             }
         }

@@ -32,7 +32,6 @@
 //! ```
 
 mod display;
-mod websocket;
 
 use std::future::Future;
 use std::io::{self, Write};
@@ -49,21 +48,18 @@ use tokio::sync::mpsc::{self, error::TrySendError, Sender};
 
 pub use display::{DirectionTotals, NotShown, TapSummary};
 
-use crate::codec::{DEFAULT_MAX_NOTIFICATION_FRAME, DEFAULT_MAX_REQUEST_FRAME};
+use crate::codec::Limits;
+use crate::role::RoleKind;
+// The tap's connections are TCP or WebSocket, as everywhere in the crate.
+pub use crate::transport::TransportKind;
 use display::{Counters, Display, Event};
 
 /// How much is read from a socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// How the tapped connections carry Turms frames.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum Transport {
-    /// Varint32 length-prefixed frames over TCP.
-    #[default]
-    Tcp,
-    /// WebSocket: an HTTP upgrade, then one binary message per frame.
-    WebSocket,
-}
+/// The former name of [`TransportKind`].
+#[deprecated(since = "0.2.0", note = "use `turms_wire::transport::TransportKind`")]
+pub type Transport = TransportKind;
 
 /// How lines are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -75,22 +71,12 @@ pub enum OutputFormat {
     Json,
 }
 
-/// A direction of a tapped connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// Client to server: requests.
-    ClientToServer = 0,
-    /// Server to client: notifications.
-    ServerToClient = 1,
-}
-
-impl Direction {
-    /// `c2s` or `s2c`, as printed.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Direction::ClientToServer => "c2s",
-            Direction::ServerToClient => "s2c",
-        }
+/// Where a direction's counts and decoding state are kept: `c2s` (what the gateway receives)
+/// first, then `s2c`, the order records and summaries print them in.
+pub(crate) const fn slot(receiver: RoleKind) -> usize {
+    match receiver {
+        RoleKind::Gateway => 0,
+        RoleKind::Client => 1,
     }
 }
 
@@ -100,14 +86,14 @@ pub struct TapConfig {
     /// The gateway's address (`host:port`), resolved for each connection.
     pub upstream: String,
     /// What the connections carry.
-    pub transport: Transport,
+    pub transport: TransportKind,
     /// How lines are printed.
     pub format: OutputFormat,
-    /// The largest request the display decodes; a larger one ends the decoding of that
-    /// direction (it is still forwarded).
-    pub max_request_frame: usize,
-    /// The largest notification the display decodes.
-    pub max_notification_frame: usize,
+    /// The client's limits: its inbound limit is the largest notification the display decodes
+    /// (a larger one ends the decoding of that direction; it is still forwarded).
+    pub client_limits: Limits,
+    /// The gateway's limits: its inbound limit is the largest request the display decodes.
+    pub gateway_limits: Limits,
     /// How many chunks of copied bytes may wait for the display before chunks are dropped
     /// from it.
     pub queue_capacity: usize,
@@ -118,11 +104,21 @@ impl TapConfig {
     pub fn new(upstream: impl Into<String>) -> TapConfig {
         TapConfig {
             upstream: upstream.into(),
-            transport: Transport::Tcp,
+            transport: TransportKind::Tcp,
             format: OutputFormat::Text,
-            max_request_frame: DEFAULT_MAX_REQUEST_FRAME,
-            max_notification_frame: DEFAULT_MAX_NOTIFICATION_FRAME,
+            client_limits: RoleKind::Client.limits(),
+            gateway_limits: RoleKind::Gateway.limits(),
             queue_capacity: 1024,
+        }
+    }
+}
+
+impl TapConfig {
+    /// The limits of one end of the tapped connections.
+    pub fn limits_of(&self, role: RoleKind) -> Limits {
+        match role {
+            RoleKind::Client => self.client_limits,
+            RoleKind::Gateway => self.gateway_limits,
         }
     }
 }
@@ -293,18 +289,18 @@ async fn connection(this: Connection, client: TcpStream, upstream: Arc<str>) {
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = server.into_split();
     let copied = [Copied::default(), Copied::default()];
-    let pump = |from, to, dir: Direction| {
+    let pump = |from, to, dir: RoleKind| {
         Pump {
             conn,
             dir,
             events,
             counters,
-            copied: &copied[dir as usize],
+            copied: &copied[slot(dir)],
         }
         .run(from, to)
     };
-    let c2s = pump(client_read, server_write, Direction::ClientToServer);
-    let s2c = pump(server_read, client_write, Direction::ServerToClient);
+    let c2s = pump(client_read, server_write, RoleKind::Gateway);
+    let s2c = pump(server_read, client_write, RoleKind::Client);
     tokio::pin!(c2s, s2c);
     let (mut c2s_done, mut s2c_done) = (false, false);
     // A direction that ends cleanly half-closes the other side and the other direction goes
@@ -335,7 +331,7 @@ async fn connection(this: Connection, client: TcpStream, upstream: Arc<str>) {
 /// The copy loop of one direction.
 struct Pump<'a> {
     conn: u64,
-    dir: Direction,
+    dir: RoleKind,
     events: &'a Sender<Event>,
     counters: &'a Counters,
     copied: &'a Copied,
@@ -360,7 +356,7 @@ impl Pump<'_> {
             to.write_all(&chunk).await?;
             let len = read as u64;
             self.copied.forwarded.fetch_add(len, Ordering::Relaxed);
-            self.counters.bytes[self.dir as usize].fetch_add(len, Ordering::Relaxed);
+            self.counters.bytes[slot(self.dir)].fetch_add(len, Ordering::Relaxed);
             let undelivered = self.copied.undelivered.load(Ordering::Relaxed);
             match self.events.try_send(Event::Data {
                 conn: self.conn,

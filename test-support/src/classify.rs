@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use bytes::{BufMut, Bytes};
 use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage, MapKey, Value};
-use turms_wire::frame::{ClientFrame, DataKind, Frame, FrameClass, RequestKind};
+use turms_wire::frame::{ClientFrame, DataKind, FrameClass, RequestKind, ServerFrame};
 use turms_wire::proto::turms_notification::{data, Data};
 use turms_wire::proto::{TurmsNotification, TurmsRequest};
 
@@ -134,7 +134,7 @@ pub fn expected_class(n: &TurmsNotification, empty: bool) -> FrameClass {
 
 /// Asserts that every accessor of a classified frame says what the decoded frame holds.
 /// Panics if the frame does not decode: call it only on frames that do.
-pub fn assert_agrees_with_decode(frame: &Frame) {
+pub fn assert_agrees_with_decode(frame: &ServerFrame) {
     let decoded = frame
         .decode()
         .expect("assert_agrees_with_decode needs a frame that decodes");
@@ -142,7 +142,7 @@ pub fn assert_agrees_with_decode(frame: &Frame) {
 }
 
 /// [`assert_agrees_with_decode`] when the frame decodes; `false` (and no check) when not.
-pub fn agrees_if_decodable(frame: &Frame) -> bool {
+pub fn agrees_if_decodable(frame: &ServerFrame) -> bool {
     match frame.decode() {
         Ok(decoded) => {
             assert_agrees_with(frame, &decoded);
@@ -152,7 +152,7 @@ pub fn agrees_if_decodable(frame: &Frame) -> bool {
     }
 }
 
-pub fn assert_agrees_with(frame: &Frame, n: &TurmsNotification) {
+pub fn assert_agrees_with(frame: &ServerFrame, n: &TurmsNotification) {
     let bytes = frame.bytes();
     assert_eq!(
         frame.class(),
@@ -254,8 +254,8 @@ pub fn assert_agrees_with(frame: &Frame, n: &TurmsNotification) {
 
     // The class views say the same.
     match frame {
-        Frame::HeartbeatAck => unreachable!(),
-        Frame::HeartbeatFailure(r) | Frame::Response(r) => {
+        ServerFrame::HeartbeatAck => unreachable!(),
+        ServerFrame::HeartbeatFailure(r) | ServerFrame::Response(r) => {
             assert_eq!(Some(r.request_id()), n.request_id);
             assert_eq!(r.code().map(|c| c.as_i32()), n.code);
             assert_eq!(
@@ -271,12 +271,12 @@ pub fn assert_agrees_with(frame: &Frame, n: &TurmsNotification) {
                 "decode_data",
             );
         }
-        Frame::Closed(c) => {
+        ServerFrame::Close(c) => {
             assert_eq!(Some(c.status().as_i32()), n.close_status);
             assert_eq!(c.code().map(|c| c.as_i32()), n.code);
             assert_eq!(c.reason().is_some(), n.reason.is_some());
         }
-        Frame::Push(p) => {
+        ServerFrame::Push(p) => {
             assert_eq!(p.requester_id(), n.requester_id);
             assert_eq!(p.relayed_kind(), e.relayed_kind());
             assert_eq!(p.relayed_request_id(), e.relayed_request_id());
@@ -287,12 +287,12 @@ pub fn assert_agrees_with(frame: &Frame, n: &TurmsNotification) {
                 "decode_relayed",
             );
         }
-        Frame::SessionInfo(s) => {
+        ServerFrame::SessionInfo(s) => {
             let expected = session.expect("session info has a user_session");
             assert_eq!(s.session_id().unwrap_or(""), expected.session_id);
             assert_eq!(s.server_id().unwrap_or(""), expected.server_id);
         }
-        Frame::Notification(v) => {
+        ServerFrame::Notification(v) => {
             assert_eq!(v.data(), e.data());
             assert_eq!(v.data_kind(), data_kind);
         }

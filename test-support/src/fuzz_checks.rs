@@ -10,8 +10,9 @@ use prost::Message;
 use prost_reflect::{DescriptorPool, DynamicMessage};
 use tokio_util::codec::{Decoder, Encoder};
 use turms_wire::codec::{Framing, FramingError, Limits};
-use turms_wire::frame::{ClientFrame, Frame};
+use turms_wire::frame::{ClientFrame, ServerFrame};
 use turms_wire::proto::{self, TurmsNotification, TurmsRequest};
+use turms_wire::role::RoleKind;
 
 // The oracle that says what every accessor of a classified frame must return for a frame that
 // decodes, shared with the conformance and property tests of classification.
@@ -75,7 +76,7 @@ fn assert_same<T: Message + PartialEq + Debug>(left: &T, right: &T, full_name: &
 // ---------------------------------------------------------------------------------------------
 // Classification
 
-/// `Frame::classify` and `ClientFrame::classify` on the same bytes: never a panic, from
+/// `ServerFrame::classify` and `ClientFrame::classify` on the same bytes: never a panic, from
 /// classification or from any accessor of what it returns; a frame that fully decodes always
 /// classifies; and then every envelope field and the class agree with the full decode.
 pub fn classify(data: &[u8]) {
@@ -86,18 +87,18 @@ pub fn classify(data: &[u8]) {
 
 fn classify_notification(bytes: &Bytes) {
     let decoded = TurmsNotification::decode(bytes.clone());
-    let frame = match Frame::classify(bytes.clone()) {
+    let frame = match ServerFrame::classify(bytes.clone()) {
         Ok(frame) => frame,
         Err(error) => {
             let _ = (
                 error.to_string(),
                 error.kind(),
                 error.offset(),
-                error.scope(),
+                error.message(),
             );
             assert!(
                 decoded.is_err(),
-                "Frame::classify refuses ({error}) a notification that decodes: {decoded:?}"
+                "ServerFrame::classify refuses ({error}) a notification that decodes: {decoded:?}"
             );
             return;
         }
@@ -112,7 +113,7 @@ fn classify_notification(bytes: &Bytes) {
 /// Calls every accessor of a classified frame: payloads that classification left unchecked
 /// (UTF-8 of `reason`, `data`, `relayed_request`) may be broken, and reading them must say so
 /// without panicking.
-fn exercise_frame(frame: &Frame) {
+fn exercise_frame(frame: &ServerFrame) {
     let _ = (format!("{frame:?}"), frame.class().as_str(), frame.decode());
     if let Some(e) = frame.envelope() {
         let _ = (
@@ -137,8 +138,8 @@ fn exercise_frame(frame: &Frame) {
         );
     }
     match frame {
-        Frame::HeartbeatAck => assert!(frame.bytes().is_empty()),
-        Frame::HeartbeatFailure(r) | Frame::Response(r) => {
+        ServerFrame::HeartbeatAck => assert!(frame.bytes().is_empty()),
+        ServerFrame::HeartbeatFailure(r) | ServerFrame::Response(r) => {
             let _ = (
                 r.request_id(),
                 r.code(),
@@ -148,17 +149,17 @@ fn exercise_frame(frame: &Frame) {
             );
             let _ = (r.data_kind(), r.decode_data(), r.timestamp(), r.decode());
         }
-        Frame::Closed(c) => {
+        ServerFrame::Close(c) => {
             let _ = (c.status().name(), c.code(), c.reason());
         }
-        Frame::Push(p) => {
+        ServerFrame::Push(p) => {
             let _ = (p.requester_id(), p.relayed_kind(), p.relayed_request_id());
             let _ = (p.relayed_request(), p.decode_relayed());
         }
-        Frame::SessionInfo(s) => {
+        ServerFrame::SessionInfo(s) => {
             let _ = (s.session_id(), s.server_id());
         }
-        Frame::Notification(v) => {
+        ServerFrame::Notification(v) => {
             let _ = (v.data(), v.data_kind(), v.decode_data());
         }
     }
@@ -224,8 +225,8 @@ pub fn framing(data: &[u8]) {
         return;
     };
     let (limits, rest) = match plan >> 6 {
-        0 => (Limits::CLIENT, rest),
-        1 => (Limits::GATEWAY, rest),
+        0 => (RoleKind::Client.limits(), rest),
+        1 => (RoleKind::Gateway.limits(), rest),
         _ => match rest.split_first() {
             Some((&max, rest)) => (Limits::new(usize::from(max), usize::from(max)), rest),
             None => return,

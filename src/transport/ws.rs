@@ -7,25 +7,28 @@
 //!
 //! [`WsTransport`] adapts a tokio-tungstenite [`WebSocketStream`] to that model: a
 //! [`Stream`] of message bodies and a [`Sink`] of bodies, with the same [`Limits`] as the TCP
-//! codecs. [`ClientWs`] and [`GatewayWs`] add what the TCP role codecs add: classified
-//! inbound frames ([`Frame`], [`ClientFrame`], or a [`MalformedFrame`] that does not end the
-//! stream) and typed outbound messages. A close message from the peer ends the stream; it stays
-//! readable through `peer_close()`. Open connections with [`websocket_config`] (or
-//! [`ClientWs::connect`], [`GatewayWs::accept`]) so tungstenite refuses oversize messages on
-//! their header, before buffering them.
+//! codecs. [`WebSocket`] adds, for one end ([`Role`]), what that end's TCP
+//! [`Codec`](crate::codec::Codec) adds: classified inbound frames (a client's
+//! [`ServerFrame`](crate::frame::ServerFrame)s, a gateway's [`ClientFrame`](crate::frame::ClientFrame)s,
+//! or a [`MalformedFrame`] that does not end the stream) and what the end may send
+//! ([`Outgoing`]). A close message from the peer ends the stream; it stays readable through
+//! `peer_close()`. Open connections with [`websocket_config`] (or [`ClientWs::connect`],
+//! [`GatewayWs::accept`]) so tungstenite refuses oversize messages on their header, before
+//! buffering them.
 //!
 //! ```no_run
 //! use futures_util::{SinkExt, StreamExt};
-//! use turms_wire::codec::{Heartbeat, Limits};
-//! use turms_wire::frame::Frame;
-//! use turms_wire::ws::ClientWs;
+//! use turms_wire::codec::Heartbeat;
+//! use turms_wire::frame::ServerFrame;
+//! use turms_wire::role::RoleKind;
+//! use turms_wire::transport::ws::ClientWs;
 //!
-//! # async fn run() -> Result<(), turms_wire::ws::WsError> {
-//! let mut ws = ClientWs::connect("ws://127.0.0.1:10510", Limits::CLIENT).await?;
+//! # async fn run() -> Result<(), turms_wire::transport::ws::WsError> {
+//! let mut ws = ClientWs::connect("ws://127.0.0.1:10510", RoleKind::Client.limits()).await?;
 //! ws.send(Heartbeat).await?;
 //! while let Some(item) = ws.next().await {
 //!     match item? {
-//!         Ok(Frame::HeartbeatAck) => println!("alive"),
+//!         Ok(ServerFrame::HeartbeatAck) => println!("alive"),
 //!         Ok(frame) => println!("{:?}", frame.class()),
 //!         Err(malformed) => println!("{malformed}"),
 //!     }
@@ -35,6 +38,7 @@
 //! # }
 //! ```
 
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -48,12 +52,9 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::codec::role::classify;
-use crate::codec::{
-    notification_to_bytes, request_to_bytes, Heartbeat, HeartbeatAck, Limits, MalformedFrame,
-};
-use crate::frame::{ClientFrame, Frame};
-use crate::proto::{TurmsNotification, TurmsRequest};
+use crate::codec::{Limits, OutboundError, Outgoing};
+use crate::frame::MalformedFrame;
+use crate::role::{self, Role};
 
 /// What can go wrong on a WebSocket connection.
 #[derive(Debug, thiserror::Error)]
@@ -67,18 +68,9 @@ pub enum WsError {
         /// The inbound limit.
         max: usize,
     },
-    /// An outbound message is larger than the outbound limit; nothing was sent.
-    #[error("outbound message of {len} bytes exceeds max {max}")]
-    OutboundTooLarge {
-        /// The body length that was refused.
-        len: usize,
-        /// The outbound limit.
-        max: usize,
-    },
-    /// A message encoded to zero bytes, which the peer would read as a heartbeat (or heartbeat
-    /// ack); nothing was sent.
-    #[error("message encodes to zero bytes, which reads as a heartbeat")]
-    EmptyMessage,
+    /// A message was refused before anything was sent (too large, or empty).
+    #[error(transparent)]
+    Outbound(#[from] OutboundError),
     /// The WebSocket layer or the connection under it failed.
     #[error(transparent)]
     Transport(Box<tungstenite::Error>),
@@ -114,7 +106,7 @@ pub fn websocket_config(limits: Limits) -> WebSocketConfig {
 /// Inbound messages over the limit end the stream with [`WsError::MessageTooLarge`] (tungstenite
 /// refuses them early when the connection was opened with [`websocket_config`]; otherwise this
 /// adapter checks each message). Outbound bodies over the limit are refused with
-/// [`WsError::OutboundTooLarge`]. After an error, or once the peer's close message has arrived
+/// [`WsError::Outbound`]. After an error, or once the peer's close message has arrived
 /// and the closing handshake is over, the stream yields `None`. (A client's handshake is over
 /// when the server drops the connection: on the server side, drop the adapter once its stream
 /// has ended.)
@@ -164,12 +156,13 @@ impl<S> WsTransport<S> {
         self.inner
     }
 
-    fn check_outbound(&self, len: usize) -> Result<(), WsError> {
-        let max = self.limits.max_outbound_frame();
-        if len > max {
-            return Err(WsError::OutboundTooLarge { len, max });
-        }
-        Ok(())
+    /// Refuses a body over the outbound limit, or an empty one unless `may_be_empty`.
+    fn check_outbound(&self, len: usize, may_be_empty: bool) -> Result<(), WsError> {
+        Ok(OutboundError::check(
+            len,
+            self.limits.max_outbound_frame(),
+            may_be_empty,
+        )?)
     }
 }
 
@@ -239,7 +232,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Bytes> for WsTransport<S> {
 
     fn start_send(self: Pin<&mut Self>, body: Bytes) -> Result<(), WsError> {
         let this = self.get_mut();
-        this.check_outbound(body.len())?;
+        this.check_outbound(body.len(), true)?;
         Pin::new(&mut this.inner)
             .start_send(Message::Binary(body))
             .map_err(Into::into)
@@ -258,150 +251,106 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Bytes> for WsTransport<S> {
     }
 }
 
-/// A typed message body, refused when empty (it would read as a heartbeat).
-fn non_empty(body: Bytes) -> Result<Bytes, WsError> {
-    if body.is_empty() {
-        return Err(WsError::EmptyMessage);
-    }
-    Ok(body)
-}
-
-/// The shared shape of [`ClientWs`] and [`GatewayWs`]: a transport whose bodies are
-/// classified as `T`.
-macro_rules! role_adapter {
-    ($name:ident, $inbound:ty) => {
-        impl<S> $name<S> {
-            /// Wraps an open WebSocket with explicit limits. Open it with
-            /// [`websocket_config`] of the same limits so oversize messages are refused early.
-            pub fn with_limits(inner: WebSocketStream<S>, limits: Limits) -> Self {
-                $name {
-                    transport: WsTransport::new(inner, limits),
-                }
-            }
-
-            /// The limits in force.
-            pub fn limits(&self) -> Limits {
-                self.transport.limits()
-            }
-
-            /// The peer's close message, once one has arrived (`Some(None)` for a close
-            /// without a code).
-            pub fn peer_close(&self) -> Option<Option<&CloseFrame>> {
-                self.transport.peer_close()
-            }
-
-            /// The unclassified transport underneath.
-            pub fn transport(&mut self) -> &mut WsTransport<S> {
-                &mut self.transport
-            }
-
-            /// Gives the unclassified transport back.
-            pub fn into_transport(self) -> WsTransport<S> {
-                self.transport
-            }
-        }
-
-        impl<S: AsyncRead + AsyncWrite + Unpin> $name<S> {
-            /// Starts the closing handshake with `frame` and flushes it.
-            pub async fn close(&mut self, frame: Option<CloseFrame>) -> Result<(), WsError> {
-                self.transport.close(frame).await
-            }
-
-            fn send_body(self: Pin<&mut Self>, body: Bytes) -> Result<(), WsError> {
-                Pin::new(&mut self.get_mut().transport).start_send(body)
-            }
-        }
-
-        impl<S: AsyncRead + AsyncWrite + Unpin> Stream for $name<S> {
-            type Item = Result<Result<$inbound, MalformedFrame>, WsError>;
-
-            fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-                Pin::new(&mut self.get_mut().transport)
-                    .poll_next(cx)
-                    .map(|item| item.map(|body| body.map(classify::<$inbound>)))
-            }
-        }
-
-        /// Sends a pre-encoded body unchanged (an empty one is a heartbeat or its ack).
-        impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Bytes> for $name<S> {
-            type Error = WsError;
-
-            fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-                Pin::new(&mut self.get_mut().transport).poll_ready(cx)
-            }
-
-            fn start_send(self: Pin<&mut Self>, body: Bytes) -> Result<(), WsError> {
-                self.send_body(body)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-                Pin::new(&mut self.get_mut().transport).poll_flush(cx)
-            }
-
-            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-                Pin::new(&mut self.get_mut().transport).poll_close(cx)
-            }
-        }
-    };
-}
-
-/// Implements `Sink<$item>` for an adapter by turning each item into a body.
-macro_rules! typed_sink {
-    ($name:ident, $item:ty, |$value:ident| $to_body:expr) => {
-        impl<S: AsyncRead + AsyncWrite + Unpin> Sink<$item> for $name<S> {
-            type Error = WsError;
-
-            fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-                Pin::new(&mut self.get_mut().transport).poll_ready(cx)
-            }
-
-            fn start_send(self: Pin<&mut Self>, $value: $item) -> Result<(), WsError> {
-                let body: Result<Bytes, WsError> = $to_body;
-                self.send_body(body?)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-                Pin::new(&mut self.get_mut().transport).poll_flush(cx)
-            }
-
-            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
-                Pin::new(&mut self.get_mut().transport).poll_close(cx)
-            }
-        }
-    };
-}
-
-/// The client end of a WebSocket connection: a [`Stream`] of classified [`Frame`]s and a
-/// [`Sink`] for requests ([`&TurmsRequest`](TurmsRequest)), [`Heartbeat`]s and pre-encoded
-/// bodies ([`Bytes`]).
+/// One end of a WebSocket connection, for the role `R`: a [`Stream`] of classified frames
+/// ([`Role::Inbound`]) and a [`Sink`] for what this end may send ([`Outgoing<R>`]).
 ///
-/// The same items come out of it as out of [`ClientCodec`](crate::codec::ClientCodec) on TCP,
-/// so a client need not know which transport it holds. Requests are written with `request_id`
-/// first and the kind right after it, as the gateway requires.
+/// The same items come out of it as out of the role's TCP [`Codec`](crate::codec::Codec), so
+/// code above it need not know which transport it holds; requests are written with
+/// `request_id` first and the kind right after it, as the gateway requires.
 #[derive(Debug)]
-pub struct ClientWs<S> {
+pub struct WebSocket<R: Role, S> {
     transport: WsTransport<S>,
+    role: PhantomData<R>,
 }
 
-role_adapter!(ClientWs, Frame);
-typed_sink!(ClientWs, &TurmsRequest, |request| non_empty(
-    request_to_bytes(request)
-));
-typed_sink!(ClientWs, Heartbeat, |_heartbeat| Ok(Bytes::new()));
+/// The client end of a WebSocket connection.
+pub type ClientWs<S> = WebSocket<role::Client, S>;
 
-impl<S> ClientWs<S> {
-    /// Wraps an open client WebSocket with the client defaults ([`Limits::CLIENT`]).
+/// The gateway end of a WebSocket connection.
+pub type GatewayWs<S> = WebSocket<role::Gateway, S>;
+
+impl<R: Role, S> WebSocket<R, S> {
+    /// Wraps an open WebSocket with the role's defaults ([`Role::LIMITS`]).
     pub fn new(inner: WebSocketStream<S>) -> Self {
-        Self::with_limits(inner, Limits::CLIENT)
+        Self::with_limits(inner, R::LIMITS)
+    }
+
+    /// Wraps an open WebSocket with explicit limits. Open it with [`websocket_config`] of the
+    /// same limits so oversize messages are refused early.
+    pub fn with_limits(inner: WebSocketStream<S>, limits: Limits) -> Self {
+        WebSocket {
+            transport: WsTransport::new(inner, limits),
+            role: PhantomData,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.transport.limits()
+    }
+
+    /// The peer's close message, once one has arrived (`Some(None)` for a close without a
+    /// code).
+    pub fn peer_close(&self) -> Option<Option<&CloseFrame>> {
+        self.transport.peer_close()
+    }
+
+    /// The unclassified transport underneath.
+    pub fn transport(&mut self) -> &mut WsTransport<S> {
+        &mut self.transport
+    }
+
+    /// Gives the unclassified transport back.
+    pub fn into_transport(self) -> WsTransport<S> {
+        self.transport
+    }
+}
+
+impl<R: Role, S: AsyncRead + AsyncWrite + Unpin> WebSocket<R, S> {
+    /// Starts the closing handshake with `frame` and flushes it.
+    pub async fn close(&mut self, frame: Option<CloseFrame>) -> Result<(), WsError> {
+        self.transport.close(frame).await
+    }
+}
+
+impl<R: Role, S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<R, S> {
+    type Item = Result<Result<R::Inbound, MalformedFrame>, WsError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.get_mut().transport)
+            .poll_next(cx)
+            .map(|item| item.map(|body| body.map(R::classify)))
+    }
+}
+
+impl<R: Role, S: AsyncRead + AsyncWrite + Unpin, T: Outgoing<R>> Sink<T> for WebSocket<R, S> {
+    type Error = WsError;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+        Pin::new(&mut self.get_mut().transport).poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), WsError> {
+        let transport = &mut self.get_mut().transport;
+        transport.check_outbound(item.body_len(), T::MAY_BE_EMPTY)?;
+        Pin::new(transport).start_send(item.into_body())
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+        Pin::new(&mut self.get_mut().transport).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {
+        Pin::new(&mut self.get_mut().transport).poll_close(cx)
     }
 }
 
 impl ClientWs<MaybeTlsStream<TcpStream>> {
     /// Connects to a gateway (`ws://host:port`; the gateway ignores the path) with tungstenite
     /// enforcing `limits` on what arrives, and Nagle's algorithm off as on the gateway's side.
-    pub async fn connect<R>(request: R, limits: Limits) -> Result<Self, WsError>
+    pub async fn connect<Q>(request: Q, limits: Limits) -> Result<Self, WsError>
     where
-        R: IntoClientRequest + Unpin,
+        Q: IntoClientRequest + Unpin,
     {
         let (ws, _response) = tokio_tungstenite::connect_async_with_config(
             request,
@@ -410,29 +359,6 @@ impl ClientWs<MaybeTlsStream<TcpStream>> {
         )
         .await?;
         Ok(Self::with_limits(ws, limits))
-    }
-}
-
-/// The gateway end of a WebSocket connection: a [`Stream`] of classified [`ClientFrame`]s and a
-/// [`Sink`] for notifications ([`&TurmsNotification`](TurmsNotification)), [`HeartbeatAck`]s
-/// and pre-encoded notifications ([`Bytes`], relayed unmodified).
-///
-/// The same items come out of it as out of [`GatewayCodec`](crate::codec::GatewayCodec).
-#[derive(Debug)]
-pub struct GatewayWs<S> {
-    transport: WsTransport<S>,
-}
-
-role_adapter!(GatewayWs, ClientFrame);
-typed_sink!(GatewayWs, &TurmsNotification, |notification| non_empty(
-    notification_to_bytes(notification)
-));
-typed_sink!(GatewayWs, HeartbeatAck, |_ack| Ok(Bytes::new()));
-
-impl<S> GatewayWs<S> {
-    /// Wraps an accepted server WebSocket with the gateway defaults ([`Limits::GATEWAY`]).
-    pub fn new(inner: WebSocketStream<S>) -> Self {
-        Self::with_limits(inner, Limits::GATEWAY)
     }
 }
 

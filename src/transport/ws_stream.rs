@@ -1,25 +1,29 @@
-//! WebSocket messages read back out of one direction of copied bytes.
+//! WebSocket messages read back out of one direction of copied or captured bytes.
 //!
-//! The tap sees a WebSocket connection as bytes: an HTTP/1.1 upgrade head, then frames. This
-//! parser follows one direction: it reads the head (and, for the server's side, checks for
-//! `101`), then uses tungstenite's frame-header parser, unmasks payloads (what a client sends
-//! is masked) and joins fragments, yielding each binary message: one Turms frame body.
+//! A tap or a packet capture sees a WebSocket connection as bytes: an HTTP/1.1 upgrade head,
+//! then frames. [`WsStreamReader`] follows one direction: it reads the head (and, for what the
+//! client receives, checks for `101`), then uses tungstenite's frame-header parser, unmasks
+//! payloads (what a client sends is masked) and joins fragments, yielding each binary message:
+//! one Turms frame body. It does no I/O and needs no runtime: bytes go in, items come out.
 
 use std::io::Cursor;
 
 use bytes::{Buf, Bytes, BytesMut};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{Control, Data, OpCode};
-use tokio_tungstenite::tungstenite::protocol::frame::FrameHeader;
+use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
+use tungstenite::protocol::frame::FrameHeader;
+
+use crate::role::RoleKind;
 
 /// The longest HTTP head accepted before the frames begin.
-pub(crate) const MAX_HEAD: usize = 16 * 1024;
+pub const MAX_HEAD: usize = 16 * 1024;
 
 /// The longest control-frame payload RFC 6455 allows.
 const MAX_CONTROL_PAYLOAD: u64 = 125;
 
 /// Something read from one direction of a WebSocket connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum WsItem {
+#[non_exhaustive]
+pub enum WsItem {
     /// The HTTP head is over; its first line (request line or status line).
     Head(String),
     /// A whole binary message: one Turms frame body.
@@ -32,28 +36,42 @@ pub(crate) enum WsItem {
 
 /// Why a direction of a WebSocket connection cannot be followed any further.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum WsStreamError {
+#[non_exhaustive]
+pub enum WsStreamError {
+    /// No end of the HTTP head within [`MAX_HEAD`] bytes.
     #[error("HTTP head longer than {MAX_HEAD} bytes")]
     HeadTooLarge,
+    /// The server answered the upgrade with another status than `101`; its status line.
     #[error("upgrade refused: {0}")]
     UpgradeRefused(String),
+    /// A frame header tungstenite refuses.
     #[error("WebSocket protocol error: {0}")]
     Protocol(String),
+    /// A frame with a reserved bit set.
     #[error("frame with reserved bits set (an extension such as compression is in use)")]
     ReservedBits,
+    /// A message longer than the receiving end accepts, refused on its frame header.
     #[error("message of {len} bytes exceeds max {max}")]
-    MessageTooLarge { len: u64, max: usize },
+    MessageTooLarge {
+        /// The message length so far, with the frame that makes it too long.
+        len: u64,
+        /// The limit.
+        max: usize,
+    },
+    /// A continuation frame with no message to continue.
     #[error("continuation frame without a message to continue")]
     UnexpectedContinuation,
+    /// A new data frame while a fragmented message is unfinished.
     #[error("new data frame while a fragmented message is unfinished")]
     InterleavedMessage,
+    /// A fragmented control frame, or one over 125 bytes.
     #[error("fragmented or oversize control frame")]
     BadControlFrame,
 }
 
 impl WsStreamError {
     /// A stable snake_case identifier of the variant.
-    pub(crate) fn kind_name(&self) -> &'static str {
+    pub fn kind_name(&self) -> &'static str {
         match self {
             WsStreamError::HeadTooLarge => "http_head_too_large",
             WsStreamError::UpgradeRefused(_) => "upgrade_refused",
@@ -65,15 +83,6 @@ impl WsStreamError {
             WsStreamError::BadControlFrame => "bad_control_frame",
         }
     }
-}
-
-/// Which side of the upgrade a direction carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Side {
-    /// Client to server: an upgrade request, then masked frames.
-    Client,
-    /// Server to client: a status line (`101` to go on), then unmasked frames.
-    Server,
 }
 
 #[derive(Debug)]
@@ -89,10 +98,28 @@ struct Partial {
     payload: BytesMut,
 }
 
-/// Parses one direction of a WebSocket connection from the bytes as they were copied.
+/// Parses one direction of a WebSocket connection from its bytes, as they were copied or
+/// captured.
+///
+/// The direction is named by the end that receives it: [`RoleKind::Gateway`] follows what the
+/// client sends (the upgrade request, then masked frames), [`RoleKind::Client`] what the
+/// gateway sends (the `101` answer, then unmasked frames). Memory is bounded by the largest
+/// message the receiving end accepts, checked on each frame header before its payload is
+/// buffered, plus [`MAX_HEAD`] for the HTTP head.
+///
+/// ```
+/// use turms_wire::role::RoleKind;
+/// use turms_wire::transport::{WsItem, WsStreamReader};
+///
+/// let mut reader = WsStreamReader::new(RoleKind::Client, 1024);
+/// reader.extend(b"HTTP/1.1 101 Switching Protocols\r\n\r\n\x82\x02\x20\x01");
+/// assert_eq!(reader.next_item(), Some(Ok(WsItem::Head("HTTP/1.1 101 Switching Protocols".into()))));
+/// assert_eq!(reader.next_item(), Some(Ok(WsItem::Binary(bytes::Bytes::from_static(b"\x20\x01")))));
+/// assert_eq!(reader.next_item(), None);
+/// ```
 #[derive(Debug)]
-pub(crate) struct WsStreamDecoder {
-    side: Side,
+pub struct WsStreamReader {
+    receiver: RoleKind,
     max_message: usize,
     phase: Phase,
     buf: BytesMut,
@@ -100,10 +127,11 @@ pub(crate) struct WsStreamDecoder {
     failed: bool,
 }
 
-impl WsStreamDecoder {
-    pub(crate) fn new(side: Side, max_message: usize) -> WsStreamDecoder {
-        WsStreamDecoder {
-            side,
+impl WsStreamReader {
+    /// Follows the direction `receiver` receives, refusing messages over `max_message` bytes.
+    pub fn new(receiver: RoleKind, max_message: usize) -> WsStreamReader {
+        WsStreamReader {
+            receiver,
             max_message,
             phase: Phase::Head,
             buf: BytesMut::new(),
@@ -113,18 +141,18 @@ impl WsStreamDecoder {
     }
 
     /// Adds bytes that were copied in this direction.
-    pub(crate) fn extend(&mut self, bytes: &[u8]) {
+    pub fn extend(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
     }
 
     /// Bytes received but not yet part of a whole frame (or head).
-    pub(crate) fn buffered(&self) -> usize {
+    pub fn buffered(&self) -> usize {
         self.buf.len() + self.partial.as_ref().map_or(0, |p| p.payload.len())
     }
 
     /// The next item the bytes so far complete. An error ends the direction: nothing follows
     /// it, and what was buffered is released.
-    pub(crate) fn next_item(&mut self) -> Option<Result<WsItem, WsStreamError>> {
+    pub fn next_item(&mut self) -> Option<Result<WsItem, WsStreamError>> {
         if self.failed {
             return None;
         }
@@ -221,7 +249,7 @@ impl WsStreamDecoder {
             .next()
             .map(|line| String::from_utf8_lossy(line).into_owned())
             .unwrap_or_default();
-        if self.side == Side::Server {
+        if self.receiver == RoleKind::Client {
             let status = first_line.split(' ').nth(1);
             if status != Some("101") {
                 return Some(Err(WsStreamError::UpgradeRefused(first_line)));
@@ -243,7 +271,7 @@ fn message(binary: bool, payload: BytesMut) -> WsItem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tungstenite::protocol::frame::Frame;
 
     fn frame(opcode: OpCode, payload: &[u8], is_final: bool, mask: Option<[u8; 4]>) -> Vec<u8> {
         let header = FrameHeader {
@@ -259,12 +287,12 @@ mod tests {
         out
     }
 
-    fn items(decoder: &mut WsStreamDecoder) -> Vec<Result<WsItem, WsStreamError>> {
+    fn items(decoder: &mut WsStreamReader) -> Vec<Result<WsItem, WsStreamError>> {
         std::iter::from_fn(|| decoder.next_item()).collect()
     }
 
     #[test]
-    fn client_side_head_masked_fragments_and_control_frames() {
+    fn what_the_gateway_receives_head_masked_fragments_and_control_frames() {
         let mut bytes = b"GET /ws HTTP/1.1\r\nHost: x\r\n\r\n".to_vec();
         let mask = Some([1, 2, 3, 4]);
         bytes.extend(frame(OpCode::Data(Data::Binary), b"\x20\x01", true, mask));
@@ -288,10 +316,10 @@ mod tests {
             Ok(WsItem::Close(Some((1000, "bye".into())))),
         ];
         // Whole, and one byte at a time.
-        let mut whole = WsStreamDecoder::new(Side::Client, 1024);
+        let mut whole = WsStreamReader::new(RoleKind::Gateway, 1024);
         whole.extend(&bytes);
         assert_eq!(items(&mut whole), expected);
-        let mut trickle = WsStreamDecoder::new(Side::Client, 1024);
+        let mut trickle = WsStreamReader::new(RoleKind::Gateway, 1024);
         let mut got = Vec::new();
         for byte in &bytes {
             trickle.extend(std::slice::from_ref(byte));
@@ -302,8 +330,8 @@ mod tests {
     }
 
     #[test]
-    fn server_side_needs_101() {
-        let mut refused = WsStreamDecoder::new(Side::Server, 1024);
+    fn what_the_client_receives_needs_101() {
+        let mut refused = WsStreamReader::new(RoleKind::Client, 1024);
         refused.extend(b"HTTP/1.1 400 Bad Request\r\n\r\n");
         assert_eq!(
             items(&mut refused),
@@ -311,7 +339,7 @@ mod tests {
                 "HTTP/1.1 400 Bad Request".into()
             ))]
         );
-        let mut ok = WsStreamDecoder::new(Side::Server, 1024);
+        let mut ok = WsStreamReader::new(RoleKind::Client, 1024);
         ok.extend(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
         ok.extend(&frame(OpCode::Data(Data::Binary), b"\x00", true, None));
         assert_eq!(
@@ -352,14 +380,14 @@ mod tests {
             ),
         ];
         for (bytes, kind) in cases {
-            let mut decoder = WsStreamDecoder::new(Side::Server, 1024);
+            let mut decoder = WsStreamReader::new(RoleKind::Client, 1024);
             decoder.extend(head);
             decoder.extend(&bytes);
             let got = items(&mut decoder);
             assert_eq!(got.len(), 2, "{kind}: {got:?}");
             assert_eq!(got[1].as_ref().unwrap_err().kind_name(), kind);
         }
-        let mut endless = WsStreamDecoder::new(Side::Client, 1024);
+        let mut endless = WsStreamReader::new(RoleKind::Gateway, 1024);
         endless.extend(&vec![b'a'; MAX_HEAD + 1]);
         assert_eq!(items(&mut endless), [Err(WsStreamError::HeadTooLarge)]);
     }

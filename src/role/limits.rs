@@ -1,4 +1,4 @@
-//! Frame-size limits for both directions.
+//! Frame-size limits for both directions of a connection.
 
 /// The gateway's default cap on an inbound frame: `turms.gateway.client-api.max-request-size-bytes`
 /// (16 KiB). It caps TCP frames and WebSocket messages alike.
@@ -12,11 +12,26 @@ pub const DEFAULT_MAX_NOTIFICATION_FRAME: usize = 8 * 1024 * 1024;
 /// int32 to the gateway.
 pub const MAX_FRAME_LENGTH: usize = i32::MAX as usize;
 
+/// A client's defaults: accept notifications up to 8 MiB, send requests up to the gateway's
+/// 16 KiB.
+pub(super) const CLIENT: Limits = Limits {
+    max_inbound_frame: DEFAULT_MAX_NOTIFICATION_FRAME,
+    max_outbound_frame: DEFAULT_MAX_REQUEST_FRAME,
+};
+
+/// A gateway's defaults: accept requests up to 16 KiB, send notifications up to what the
+/// official clients read (8 MiB).
+pub(super) const GATEWAY: Limits = Limits {
+    max_inbound_frame: DEFAULT_MAX_REQUEST_FRAME,
+    max_outbound_frame: DEFAULT_MAX_NOTIFICATION_FRAME,
+};
+
 /// Largest body sizes accepted from the peer and sent to it.
 ///
 /// Inbound frames are refused on their header, before any buffer grows for the body; outbound
 /// frames over the limit are refused before anything is written. Both limits are clamped to
-/// [`MAX_FRAME_LENGTH`], since the peer could not read a larger length.
+/// [`MAX_FRAME_LENGTH`], since the peer could not read a larger length. Each end's defaults
+/// are its role's ([`RoleKind::limits`](super::RoleKind::limits)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Limits {
     max_inbound_frame: usize,
@@ -25,18 +40,20 @@ pub struct Limits {
 
 impl Limits {
     /// A client's defaults: accept notifications up to 8 MiB, send requests up to the
-    /// gateway's 16 KiB.
-    pub const CLIENT: Limits = Limits {
-        max_inbound_frame: DEFAULT_MAX_NOTIFICATION_FRAME,
-        max_outbound_frame: DEFAULT_MAX_REQUEST_FRAME,
-    };
+    /// gateway's 16 KiB ([`RoleKind::Client`](super::RoleKind::Client)`.limits()`).
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `RoleKind::Client.limits()` (or `role::Client::LIMITS`)"
+    )]
+    pub const CLIENT: Limits = CLIENT;
 
     /// A gateway's defaults: accept requests up to 16 KiB, send notifications up to what the
-    /// official clients read (8 MiB).
-    pub const GATEWAY: Limits = Limits {
-        max_inbound_frame: DEFAULT_MAX_REQUEST_FRAME,
-        max_outbound_frame: DEFAULT_MAX_NOTIFICATION_FRAME,
-    };
+    /// official clients read (8 MiB) ([`RoleKind::Gateway`](super::RoleKind::Gateway)`.limits()`).
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `RoleKind::Gateway.limits()` (or `role::Gateway::LIMITS`)"
+    )]
+    pub const GATEWAY: Limits = GATEWAY;
 
     /// Explicit limits for both directions.
     pub const fn new(max_inbound_frame: usize, max_outbound_frame: usize) -> Self {
@@ -89,10 +106,11 @@ mod tests {
 
     #[test]
     fn role_defaults_mirror_each_other() {
-        assert_eq!(Limits::CLIENT.max_inbound_frame(), 8 * 1024 * 1024);
-        assert_eq!(Limits::CLIENT.max_outbound_frame(), 16384);
-        assert_eq!(Limits::GATEWAY.max_inbound_frame(), 16384);
-        assert_eq!(Limits::GATEWAY.max_outbound_frame(), 8 * 1024 * 1024);
+        assert_eq!(CLIENT.max_inbound_frame(), GATEWAY.max_outbound_frame());
+        assert_eq!(CLIENT.max_inbound_frame(), 8 * 1024 * 1024);
+        assert_eq!(CLIENT.max_outbound_frame(), 16384);
+        assert_eq!(GATEWAY.max_inbound_frame(), 16384);
+        assert_eq!(GATEWAY.max_outbound_frame(), 8 * 1024 * 1024);
     }
 
     #[test]
@@ -100,15 +118,7 @@ mod tests {
         let l = Limits::new(usize::MAX, 1usize << 40);
         assert_eq!(l.max_inbound_frame(), MAX_FRAME_LENGTH);
         assert_eq!(l.max_outbound_frame(), MAX_FRAME_LENGTH);
-        assert_eq!(
-            Limits::CLIENT.with_max_inbound_frame(7).max_inbound_frame(),
-            7
-        );
-        assert_eq!(
-            Limits::CLIENT
-                .with_max_outbound_frame(9)
-                .max_outbound_frame(),
-            9
-        );
+        assert_eq!(CLIENT.with_max_inbound_frame(7).max_inbound_frame(), 7);
+        assert_eq!(CLIENT.with_max_outbound_frame(9).max_outbound_frame(), 9);
     }
 }
