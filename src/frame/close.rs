@@ -55,6 +55,13 @@ impl CloseNotice {
     }
 }
 
+impl Close {
+    /// The status, code and reason as one value (a reason that is not UTF-8 read lossily).
+    pub fn notice(&self) -> CloseNotice {
+        CloseNotice::from(self)
+    }
+}
+
 impl From<SessionCloseStatus> for CloseNotice {
     fn from(status: SessionCloseStatus) -> Self {
         CloseNotice::new(status)

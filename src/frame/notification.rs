@@ -6,7 +6,6 @@ use core::str::Utf8Error;
 use bytes::Bytes;
 use prost::{DecodeError, Message};
 
-use super::close::CloseNotice;
 use super::kind::{DataKind, RequestKind};
 use super::scan::{self, Envelope};
 use crate::proto::{turms_notification, TurmsNotification, TurmsRequest};
@@ -394,11 +393,6 @@ envelope_view! {
 }
 
 impl Close {
-    /// The status, code and reason as one value (a reason that is not UTF-8 read lossily).
-    pub fn notice(&self) -> CloseNotice {
-        CloseNotice::from(self)
-    }
-
     /// Why the session was closed.
     #[inline]
     pub fn status(&self) -> SessionCloseStatus {
