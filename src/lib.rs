@@ -28,6 +28,7 @@
 //! | feature | adds |
 //! |---|---|
 //! | `json` | [`json`] and [`inspect`]: the proto3 JSON mapping (prost-reflect, serde_json) |
+//! | `session` | [`session`]: the client and gateway session rules as I/O-free state machines (no runtime) |
 //! | `ws` | [`ws`]: the WebSocket transport (tokio-tungstenite) |
 //! | `client` | [`client`]: the async client (implies `ws`) |
 //! | `gateway` | [`gateway`]: the mock gateway (implies `ws`) |
@@ -82,6 +83,9 @@ pub mod inspect;
 pub mod json;
 pub mod proto;
 pub mod role;
+#[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
+pub mod session;
 pub mod status;
 #[cfg(feature = "tap")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tap")))]

@@ -4,8 +4,9 @@
 use std::io;
 use std::time::Duration;
 
-use super::ws::WsError;
-use crate::codec::FramingError;
+use tungstenite::error::CapacityError;
+
+use crate::codec::{FramingError, OutboundError};
 
 /// A failure of a connection: before it is open (address, connect, timeout, WebSocket
 /// handshake) or while it carries frames (I/O, TCP framing, WebSocket protocol).
@@ -85,5 +86,39 @@ impl From<FramingError> for TransportError {
 impl From<WsError> for TransportError {
     fn from(error: WsError) -> Self {
         TransportError::WebSocket(error)
+    }
+}
+
+/// What can go wrong on a WebSocket connection.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WsError {
+    /// The peer sent a message larger than the inbound limit. The stream ends.
+    #[error("inbound message of {len} bytes exceeds max {max}")]
+    MessageTooLarge {
+        /// The message size (as far as it was read, when tungstenite refused it early).
+        len: usize,
+        /// The inbound limit.
+        max: usize,
+    },
+    /// A message was refused before anything was sent (too large, or empty).
+    #[error(transparent)]
+    Outbound(#[from] OutboundError),
+    /// The WebSocket layer or the connection under it failed.
+    #[error(transparent)]
+    Transport(Box<tungstenite::Error>),
+}
+
+impl From<tungstenite::Error> for WsError {
+    fn from(error: tungstenite::Error) -> Self {
+        match error {
+            tungstenite::Error::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+                WsError::MessageTooLarge {
+                    len: size,
+                    max: max_size,
+                }
+            }
+            other => WsError::Transport(Box::new(other)),
+        }
     }
 }

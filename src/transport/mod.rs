@@ -4,20 +4,21 @@
 //! * [`TransportKind`]: TCP (a varint32 length before each frame) or WebSocket (one binary
 //!   message per frame).
 //! * [`Connection`] (feature `ws`): one connection carrying the frames of one end
-//!   ([`Role`](crate::role::Role)), over either transport, as a `Stream` and a `Sink`;
-//!   [`ServerAddr`] says where a gateway listens; [`TransportError`] is every way a connection
-//!   can fail, from its address to its last frame.
+//!   ([`Role`](crate::role::Role)), over either transport, as a `Stream` and a `Sink`.
+//! * [`ServerAddr`] says where a gateway listens; [`TransportError`] is every way a connection
+//!   can fail, from its address to its last frame (feature `session`, which needs no runtime, so
+//!   that the session machines can name them).
 //! * [`ws`] (feature `ws`): the WebSocket adapter under it.
 //! * [`WsStreamReader`]: a WebSocket connection read back from its bytes, one direction at a
 //!   time, without I/O (what the tap and packet captures see).
 
 mod kind;
 
-#[cfg(feature = "ws")]
+#[cfg(feature = "session")]
 mod addr;
 #[cfg(feature = "ws")]
 mod connection;
-#[cfg(feature = "ws")]
+#[cfg(feature = "session")]
 mod error;
 #[cfg(feature = "ws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
@@ -27,15 +28,15 @@ mod ws_stream;
 
 pub use kind::TransportKind;
 
-#[cfg(feature = "ws")]
-#[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
+#[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
 pub use addr::ServerAddr;
 #[cfg(feature = "ws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub use connection::{Connection, Received};
-#[cfg(feature = "ws")]
-#[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
-pub use error::TransportError;
+#[cfg(feature = "session")]
+#[cfg_attr(docsrs, doc(cfg(feature = "session")))]
+pub use error::{TransportError, WsError};
 #[cfg(feature = "tap")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tap")))]
 pub use ws_stream::{WsItem, WsStreamError, WsStreamReader, MAX_HEAD};

@@ -47,48 +47,15 @@ use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::error::CapacityError;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::codec::{Limits, OutboundError, Outgoing};
+// The error type needs no runtime; it is defined with the other transport errors.
+pub use super::error::WsError;
 use crate::frame::MalformedFrame;
 use crate::role::{self, Role};
-
-/// What can go wrong on a WebSocket connection.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum WsError {
-    /// The peer sent a message larger than the inbound limit. The stream ends.
-    #[error("inbound message of {len} bytes exceeds max {max}")]
-    MessageTooLarge {
-        /// The message size (as far as it was read, when tungstenite refused it early).
-        len: usize,
-        /// The inbound limit.
-        max: usize,
-    },
-    /// A message was refused before anything was sent (too large, or empty).
-    #[error(transparent)]
-    Outbound(#[from] OutboundError),
-    /// The WebSocket layer or the connection under it failed.
-    #[error(transparent)]
-    Transport(Box<tungstenite::Error>),
-}
-
-impl From<tungstenite::Error> for WsError {
-    fn from(error: tungstenite::Error) -> Self {
-        match error {
-            tungstenite::Error::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
-                WsError::MessageTooLarge {
-                    len: size,
-                    max: max_size,
-                }
-            }
-            other => WsError::Transport(Box::new(other)),
-        }
-    }
-}
 
 /// tungstenite settings that enforce `limits.max_inbound_frame()` on every frame header and
 /// message, before the payload is buffered. Pass it to tokio-tungstenite's `*_with_config`
