@@ -12,8 +12,8 @@ use turms_wire::status::{
     StatusClass,
 };
 
-const ZH_REFERENCE: &str = include_str!("data/turms-status-codes.zh.md");
-const SERVER_ENUM: &str = include_str!("data/server-status-codes.tsv");
+const ZH_REFERENCE: &str = include_str!("../data/turms-status-codes.zh.md");
+const SERVER_ENUM: &str = include_str!("../data/server-status-codes.tsv");
 
 /// The text between the line starting with `from` and the next line starting with `to`.
 fn section<'a>(text: &'a str, from: &str, to: &str) -> &'a str {

@@ -8,7 +8,7 @@ use prost::Message;
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorSet};
 
-const TSV: &str = include_str!("data/turms-proto-fields.tsv");
+const TSV: &str = include_str!("../data/turms-proto-fields.tsv");
 const HEADER: &str = "file\tpackage\tmessage\tfield_or_enum_value\tnumber\ttype\tlabel";
 const PACKAGE: &str = "im.turms.proto";
 
