@@ -1,114 +1,14 @@
-//! What "classification agrees with a full decode" means, shared by the classification tests.
-
-use std::fmt::Write;
-use std::sync::OnceLock;
+//! What "classification agrees with a full decode" means, shared by the classification tests
+//! and the fuzz checks. Payloads are compared with [`crate::dynamic_eq`], so a NaN in a decoded
+//! vector equals itself and maps compare in any order.
 
 use bytes::{BufMut, Bytes};
 use prost::Message;
-use prost_reflect::{DescriptorPool, DynamicMessage, MapKey, Value};
 use turms_wire::frame::{ClientFrame, DataKind, FrameClass, RequestKind, ServerFrame};
 use turms_wire::proto::turms_notification::{data, Data};
 use turms_wire::proto::{TurmsNotification, TurmsRequest};
 
-/// Value equality that treats a NaN as equal to the same NaN and ignores map order (prost's
-/// `PartialEq` does neither), so decoded vectors with NaN floats and maps compare.
-pub fn same<M: Message + Named + PartialEq>(a: &M, b: &M) -> bool {
-    a == b || canonical::<M>(&a.encode_to_vec()) == canonical::<M>(&b.encode_to_vec())
-}
-
-#[track_caller]
-pub fn assert_same<M: Message + Named + PartialEq + std::fmt::Debug>(a: &M, b: &M, what: &str) {
-    assert!(same(a, b), "{what}: {a:?} != {b:?}");
-}
-
-#[track_caller]
-pub fn assert_same_opt<M: Message + Named + PartialEq + std::fmt::Debug>(
-    a: &Option<M>,
-    b: &Option<M>,
-    what: &str,
-) {
-    match (a, b) {
-        (None, None) => {}
-        (Some(a), Some(b)) => assert_same(a, b, what),
-        _ => panic!("{what}: {a:?} != {b:?}"),
-    }
-}
-
-/// The schema's full name of a generated message (the build does not generate `prost::Name`).
-pub trait Named {
-    const FULL_NAME: &'static str;
-}
-
-impl Named for Data {
-    const FULL_NAME: &'static str = "im.turms.proto.TurmsNotification.Data";
-}
-
-impl Named for TurmsRequest {
-    const FULL_NAME: &'static str = "im.turms.proto.TurmsRequest";
-}
-
-impl Named for TurmsNotification {
-    const FULL_NAME: &'static str = "im.turms.proto.TurmsNotification";
-}
-
-fn pool() -> &'static DescriptorPool {
-    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
-    POOL.get_or_init(|| DescriptorPool::decode(turms_wire::proto::FILE_DESCRIPTOR_SET).unwrap())
-}
-
-fn canonical<M: Named>(encoded: &[u8]) -> String {
-    let desc = pool().get_message_by_name(M::FULL_NAME).unwrap();
-    let message = DynamicMessage::decode(desc, encoded).unwrap();
-    let mut out = String::new();
-    write_message(&message, &mut out);
-    out
-}
-
-fn write_message(message: &DynamicMessage, out: &mut String) {
-    let mut fields: Vec<_> = message.fields().collect();
-    fields.sort_by_key(|(f, _)| f.number());
-    out.push('{');
-    for (field, value) in fields {
-        let _ = write!(out, "{}:", field.number());
-        write_value(value, out);
-        out.push(',');
-    }
-    out.push('}');
-}
-
-fn write_value(value: &Value, out: &mut String) {
-    match value {
-        Value::F32(v) => {
-            let _ = write!(out, "f{:x}", v.to_bits());
-        }
-        Value::F64(v) => {
-            let _ = write!(out, "d{:x}", v.to_bits());
-        }
-        Value::Message(m) => write_message(m, out),
-        Value::List(items) => {
-            out.push('[');
-            for item in items {
-                write_value(item, out);
-                out.push(',');
-            }
-            out.push(']');
-        }
-        Value::Map(map) => {
-            let mut entries: Vec<(&MapKey, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('<');
-            for (k, v) in entries {
-                let _ = write!(out, "{k:?}=");
-                write_value(v, out);
-                out.push(',');
-            }
-            out.push('>');
-        }
-        other => {
-            let _ = write!(out, "{other:?}");
-        }
-    }
-}
+use crate::dynamic_eq::{assert_same, assert_same_opt};
 
 /// The class §11.10 gives a decoded notification (`empty` = the frame had no bytes).
 pub fn expected_class(n: &TurmsNotification, empty: bool) -> FrameClass {

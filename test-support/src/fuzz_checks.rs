@@ -1,46 +1,37 @@
 //! The checks behind the fuzz targets, shared by `fuzz/fuzz_targets/*.rs` (cargo-fuzz) and
-//! `tests/fuzz_corpus.rs` (which replays the saved corpora on stable). Every check takes
+//! `tests/wire/fuzz_corpus.rs` (which replays the saved corpora on stable). Every check takes
 //! arbitrary bytes, returns normally when the code under test behaves, and panics otherwise.
 
 use std::fmt::Debug;
-use std::sync::OnceLock;
 
 use bytes::{Bytes, BytesMut};
 use prost::Message;
-use prost_reflect::{DescriptorPool, DynamicMessage};
 use tokio_util::codec::{Decoder, Encoder};
 use turms_wire::codec::{Framing, FramingError, Limits};
 use turms_wire::frame::{ClientFrame, ServerFrame};
-use turms_wire::proto::{self, TurmsNotification, TurmsRequest};
+use turms_wire::proto::{TurmsNotification, TurmsRequest};
 use turms_wire::role::RoleKind;
 
 // The oracle that says what every accessor of a classified frame must return for a frame that
 // decodes, shared with the conformance and property tests of classification.
 use crate::classify as classify_support;
-use crate::dynamic_eq;
-
-fn pool() -> &'static DescriptorPool {
-    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        DescriptorPool::decode(proto::FILE_DESCRIPTOR_SET)
-            .expect("the built-in descriptor set decodes")
-    })
-}
+use crate::dynamic_eq::{assert_same, Named};
 
 /// Full decode of both envelope types: whatever prost accepts, it re-encodes to bytes that
 /// decode to the same message.
 pub fn full_decode(data: &[u8]) {
-    round_trip::<TurmsNotification>(data, "im.turms.proto.TurmsNotification");
-    round_trip::<TurmsRequest>(data, "im.turms.proto.TurmsRequest");
+    round_trip::<TurmsNotification>(data);
+    round_trip::<TurmsRequest>(data);
 }
 
-fn round_trip<T>(data: &[u8], full_name: &str)
+fn round_trip<T>(data: &[u8])
 where
-    T: Message + Default + PartialEq + Debug,
+    T: Message + Default + PartialEq + Debug + Named,
 {
     let Ok(message) = T::decode(data) else {
         return;
     };
+    let full_name = T::FULL_NAME;
     let wire = message.encode_to_vec();
     assert_eq!(
         wire.len(),
@@ -51,26 +42,8 @@ where
         Ok(again) => again,
         Err(e) => panic!("{full_name}: prost rejects its own encoding ({e}) of {message:?}"),
     };
-    assert_same(&again, &message, full_name, "decode(encode(m)) != m");
-}
-
-/// Asserts `left` and `right` are the same message. Derived `PartialEq` says NaN != NaN, so
-/// when it says "different", the reflected views decide.
-#[track_caller]
-fn assert_same<T: Message + PartialEq + Debug>(left: &T, right: &T, full_name: &str, what: &str) {
-    if left == right {
-        return;
-    }
-    let desc = pool()
-        .get_message_by_name(full_name)
-        .unwrap_or_else(|| panic!("{full_name} is not in the descriptor set"));
-    let view = |message: &T| {
-        DynamicMessage::decode(desc.clone(), message.encode_to_vec().as_slice())
-            .unwrap_or_else(|e| panic!("{full_name}: prost-reflect rejects prost's bytes: {e}"))
-    };
-    if let Some(difference) = dynamic_eq::first_difference(&view(left), &view(right)) {
-        panic!("{what}: {full_name}{difference}\n left: {left:?}\nright: {right:?}");
-    }
+    // Derived `PartialEq` says NaN != NaN: where it says "different", the reflected views decide.
+    assert_same(&again, &message, "decode(encode(m)) != m");
 }
 
 // ---------------------------------------------------------------------------------------------

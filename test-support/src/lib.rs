@@ -1,8 +1,21 @@
 //! What the tests of turms-wire share: the library's integration tests, the command-line
 //! tool's tests and the fuzz targets all use this one crate, so no helper is written twice.
 //!
+//! * [`pool`]: the schema as prost-reflect sees it.
+//! * [`data`]: the files under `tests/data/`.
+//! * [`dynamic_eq`]: NaN-aware equality of two messages, reporting the first difference.
+//! * [`classify`], [`fuzz_checks`]: what a classified frame must say; the fuzz targets' checks.
+//! * [`proto_json_eq`]: two proto3 JSON renderings compared as values.
+//! * [`requests`]: the requests the tests send.
+//! * [`peer`]: one end of a connection under a test's control, over TCP or WebSocket.
+//! * [`wait`]: deadlines.
+//!
 //! Of the library's optional features it needs only `ws` (the test peer talks WebSocket as
 //! well as TCP), so a test that uses it builds with whatever other features that test requires.
+
+use std::sync::OnceLock;
+
+use prost_reflect::{DescriptorPool, MessageDescriptor};
 
 pub mod classify;
 pub mod data;
@@ -12,3 +25,19 @@ pub mod peer;
 pub mod proto_json_eq;
 pub mod requests;
 pub mod wait;
+
+/// The schema (`turms_wire::proto::FILE_DESCRIPTOR_SET`) as prost-reflect sees it, decoded once.
+pub fn pool() -> &'static DescriptorPool {
+    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        DescriptorPool::decode(turms_wire::proto::FILE_DESCRIPTOR_SET)
+            .expect("the built-in descriptor set decodes")
+    })
+}
+
+/// A message type of the schema by its full name, or a panic naming it.
+pub fn message_descriptor(full_name: &str) -> MessageDescriptor {
+    pool()
+        .get_message_by_name(full_name)
+        .unwrap_or_else(|| panic!("{full_name} is not in the descriptor set"))
+}

@@ -13,7 +13,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
-use std::sync::OnceLock;
 
 use bytes::Bytes;
 use proptest::collection::{hash_map, vec};
@@ -24,11 +23,12 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{FileFailurePersistence, TestRunner};
 use prost::Message;
 use prost_reflect::{
-    DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage, Value,
+    DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage, Value,
 };
 use turms_wire::proto;
 
-use turms_wire_test_support::dynamic_eq;
+use turms_wire_test_support::message_descriptor as descriptor;
+use turms_wire_test_support::{dynamic_eq, pool};
 
 /// Cases per message type: 127 types share the time budget of the suite.
 const CASES: u32 = 48;
@@ -36,20 +36,6 @@ const CASES: u32 = 48;
 const MAX_DEPTH: u32 = 4;
 /// Elements per repeated or map field.
 const MAX_ELEMENTS: usize = 4;
-
-fn pool() -> &'static DescriptorPool {
-    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        DescriptorPool::decode(proto::FILE_DESCRIPTOR_SET)
-            .expect("the built-in descriptor set decodes")
-    })
-}
-
-fn descriptor(full_name: &str) -> MessageDescriptor {
-    pool()
-        .get_message_by_name(full_name)
-        .unwrap_or_else(|| panic!("{full_name} is not in the descriptor set"))
-}
 
 // ---------------------------------------------------------------------------------------------
 // Values

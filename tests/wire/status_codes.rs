@@ -682,8 +682,7 @@ fn proto_enums_agree_with_the_tables_by_number_and_name() {
 /// the range scanned above.
 #[test]
 fn proto_descriptor_values_are_exactly_the_tables() {
-    let pool = prost_reflect::DescriptorPool::decode(turms_wire::proto::FILE_DESCRIPTOR_SET)
-        .expect("descriptor set");
+    let pool = turms_wire_test_support::pool();
     let values = |name: &str| -> BTreeSet<i32> {
         pool.get_enum_by_name(name)
             .unwrap_or_else(|| panic!("{name}"))
