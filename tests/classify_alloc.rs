@@ -9,6 +9,7 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use turms_wire::frame::{ClientFrame, ServerFrame};
+use turms_wire_test_support::data;
 
 struct Counting;
 
@@ -59,20 +60,20 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
     (ALLOCATIONS.with(Cell::get), out)
 }
 
-fn read_dir(dir: &str) -> Vec<(String, Bytes)> {
-    let dir = turms_wire_test_support::data::conformance(dir);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
-        .collect();
-    files.sort();
-    files
+/// The frames of a conformance directory (`notif`, `req`), by name.
+fn frames(dir: &str) -> Vec<(String, Bytes)> {
+    data::vectors(dir)
         .into_iter()
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, Bytes::from(std::fs::read(&p).unwrap()))
-        })
+        .map(|vector| (vector.name, vector.bytes))
+        .collect()
+}
+
+/// The inputs of `bad/`, by name.
+fn bad_inputs() -> Vec<(String, Bytes)> {
+    data::bad_index()
+        .entries
+        .into_iter()
+        .map(|entry| (entry.name, entry.bytes))
         .collect()
 }
 
@@ -188,12 +189,8 @@ fn classification_allocates_nothing() {
     let mut checked = 0;
     let mut fallbacks = 0;
 
-    let mut notifications = read_dir("notif");
-    notifications.extend(
-        read_dir("bad")
-            .into_iter()
-            .map(|(n, b)| (format!("bad/{n}"), b)),
-    );
+    let mut notifications = frames("notif");
+    notifications.extend(bad_inputs());
     for (name, bytes) in notifications {
         let repeats =
             occurrences(&bytes, 7).unwrap_or(0) > 1 || occurrences(&bytes, 12).unwrap_or(0) > 1;
@@ -208,12 +205,8 @@ fn classification_allocates_nothing() {
         checked += 1;
     }
 
-    let mut requests = read_dir("req");
-    requests.extend(
-        read_dir("bad")
-            .into_iter()
-            .map(|(n, b)| (format!("bad/{n}"), b)),
-    );
+    let mut requests = frames("req");
+    requests.extend(bad_inputs());
     for (name, bytes) in requests {
         let repeats = repeats_kind(&bytes);
         let (count, ()) = allocations(|| classify_request_and_read(bytes));

@@ -12,13 +12,12 @@
 //! length-prefixed TCP stream and the WebSocket byte stream are made from those.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
 use bytes::Bytes;
 use prost::Message;
 use turms_wire::codec::write_length_prefix;
 use turms_wire::proto::turms_notification::data::Kind as DataKind;
 use turms_wire::proto::{TurmsNotification, TurmsRequest};
+use turms_wire_test_support::data;
 
 /// Size the corpora are grown to.
 pub const TARGET_BYTES: usize = 50_000_000;
@@ -132,10 +131,6 @@ impl SplitMix64 {
     }
 }
 
-pub fn conformance_dir() -> PathBuf {
-    turms_wire_test_support::data::conformance("")
-}
-
 /// A notification vector: its body and the labels of its JSON.
 struct Vector {
     body: Bytes,
@@ -144,32 +139,22 @@ struct Vector {
     data_kind: Option<String>,
 }
 
-/// The `*.bin` vectors of one conformance directory (`notif`, `req`), by name.
-fn bin_files(subdir: &str) -> Vec<PathBuf> {
-    let dir = conformance_dir().join(subdir);
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
-        .collect();
-    names.sort();
-    names
-}
-
 fn notif_vectors() -> Vec<Vector> {
-    bin_files("notif")
+    data::vectors("notif")
         .into_iter()
-        .map(|bin| {
-            let json: serde_json::Value = serde_json::from_slice(
-                &std::fs::read(bin.with_extension("json")).expect("vector json"),
-            )
-            .expect("vector json parses");
-            let label = |key: &str| json.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        .map(|vector| {
+            let label = |key: &str| {
+                vector
+                    .json
+                    .get(key)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            };
             Vector {
-                body: Bytes::from(std::fs::read(&bin).expect("vector bin")),
                 category: label("category").unwrap_or_default(),
                 relayed_kind: label("relayed_kind"),
                 data_kind: label("data_kind"),
+                body: vector.bytes,
             }
         })
         .collect()
@@ -341,8 +326,7 @@ pub fn session_mix() -> Corpus {
 
 /// Corpus (b): `stream/all.bin` repeated.
 pub fn notif_vectors_repeated() -> Corpus {
-    let all = std::fs::read(conformance_dir().join("stream/all.bin")).expect("stream/all.bin");
-    let all = Bytes::from(all);
+    let all = Bytes::from(data::read(&data::conformance("stream/all.bin")));
     let mut pool = Vec::new();
     let mut rest = &all[..];
     while !rest.is_empty() {
@@ -369,10 +353,9 @@ pub fn notif_vectors_repeated() -> Corpus {
 /// The request vectors (`req/*.bin`, the empty one left out: it would be a heartbeat),
 /// decoded, in a seeded order repeated to about `target` encoded bytes.
 pub fn requests(target: usize) -> (Vec<TurmsRequest>, Vec<u32>) {
-    let names = bin_files("req");
-    let pool: Vec<TurmsRequest> = names
-        .iter()
-        .map(|p| TurmsRequest::decode(&std::fs::read(p).expect("req bin")[..]).expect("decodes"))
+    let pool: Vec<TurmsRequest> = data::vectors("req")
+        .into_iter()
+        .map(|vector| TurmsRequest::decode(vector.bytes).expect("decodes"))
         .filter(|r| r.encoded_len() > 0)
         .collect();
     let mut rng = SplitMix64(SEED ^ 0x7265_7175_6573_7473);

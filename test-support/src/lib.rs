@@ -1,8 +1,9 @@
 //! What the tests of turms-wire share: the library's integration tests, the command-line
-//! tool's tests and the fuzz targets all use this one crate, so no helper is written twice.
+//! tool's tests, the benchmarks' corpora and the fuzz targets all use this one crate, so no
+//! helper is written twice.
 //!
 //! * [`pool`]: the schema as prost-reflect sees it.
-//! * [`data`]: the files under `tests/data/`.
+//! * [`data`]: the files under `tests/data/`, the conformance vectors and `bad/INDEX.json`.
 //! * [`dynamic_eq`]: NaN-aware equality of two messages, reporting the first difference.
 //! * [`classify`], [`fuzz_checks`]: what a classified frame must say; the fuzz targets' checks.
 //! * [`proto_json_eq`]: two proto3 JSON renderings compared as values.

@@ -5,18 +5,15 @@
 //! Values are compared, not text (see `turms_wire_test_support::proto_json_eq` for what that allows).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use prost::Message;
 use prost_reflect::MessageDescriptor;
-use serde::Deserialize;
 use serde_json::Value;
 use turms_wire::json::{self, JsonError, NOTIFICATION_TYPE, REQUEST_TYPE};
 use turms_wire::proto::{TurmsNotification, TurmsRequest};
 
+use turms_wire_test_support::data::{self, BadEntry};
 use turms_wire_test_support::proto_json_eq::{compare_message, holds_nan, Comparison, Rule};
-
-const CONFORMANCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conformance");
 
 /// A top-level message type with its protobuf name.
 trait Envelope: Message + Default + PartialEq + std::fmt::Debug {
@@ -29,41 +26,6 @@ impl Envelope for TurmsNotification {
 
 impl Envelope for TurmsRequest {
     const TYPE: &'static str = REQUEST_TYPE;
-}
-
-/// JSON of any depth (INDEX.json holds a 100-level message, deeper than serde_json's default
-/// limit of 128 JSON levels).
-fn parse_json(text: &[u8]) -> Value {
-    let mut reader = serde_json::Deserializer::from_slice(text);
-    reader.disable_recursion_limit();
-    Value::deserialize(&mut reader).expect("conformance JSON parses")
-}
-
-fn read(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// The `.bin` files of a directory with the `message` of their `.json` twins, sorted by name.
-fn vectors(dir: &str) -> Vec<(String, Vec<u8>, Value)> {
-    let dir = PathBuf::from(CONFORMANCE).join(dir);
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").file_name())
-        .filter_map(|name| name.to_str()?.strip_suffix(".bin").map(str::to_owned))
-        .collect();
-    names.sort();
-    names
-        .into_iter()
-        .map(|name| {
-            let bin = read(&dir.join(format!("{name}.bin")));
-            let mut info = parse_json(&read(&dir.join(format!("{name}.json"))));
-            let message = info
-                .get_mut("message")
-                .map(Value::take)
-                .unwrap_or_else(|| panic!("{name}.json has no `message`"));
-            (format!("{name}.bin"), bin, message)
-        })
-        .collect()
 }
 
 fn descriptor<M: Envelope>() -> MessageDescriptor {
@@ -196,15 +158,16 @@ fn check_vector<M: Envelope>(
 
 fn check_directory<M: Envelope>(dir: &str, expected_count: usize) -> Findings {
     let descriptor = descriptor::<M>();
-    let vectors = vectors(dir);
+    let vectors = data::vectors(dir);
     assert_eq!(vectors.len(), expected_count, "vectors in {dir}/");
-    let empty = vectors.iter().filter(|(_, bin, _)| bin.is_empty()).count();
+    let empty = vectors.iter().filter(|v| v.bytes.is_empty()).count();
     assert!(empty >= 1, "{dir}/ has a zero-byte vector");
     let mut findings = Findings::default();
-    for (name, bin, expected) in &vectors {
+    for vector in &vectors {
+        let (name, bin, expected) = (&vector.name, &vector.bytes[..], vector.message());
         if bin.is_empty() {
             assert_eq!(expected, &Value::Object(Default::default()), "{name}");
-            assert_eq!(M::decode(bin.as_slice()).ok(), Some(M::default()), "{name}");
+            assert_eq!(M::decode(bin).ok(), Some(M::default()), "{name}");
         }
         check_vector::<M>(&descriptor, name, bin, expected, &mut findings);
     }
@@ -257,45 +220,17 @@ fn requests_decode_to_the_expected_messages() {
     assert_only_open_spellings("req", &findings);
 }
 
-/// One `layer: message` entry of `bad/INDEX.json`.
-struct BadEntry {
-    file: String,
-    bin: Vec<u8>,
-    expect_ok: bool,
-    lenient: bool,
-    message_type: String,
-    message: Option<Value>,
+/// The `layer: message` entries of `bad/INDEX.json`.
+fn bad_entries() -> Vec<BadEntry> {
+    data::bad_index()
+        .entries
+        .into_iter()
+        .filter(|entry| entry.layer() == "message")
+        .collect()
 }
 
-fn bad_entries() -> Vec<BadEntry> {
-    let dir = PathBuf::from(CONFORMANCE).join("bad");
-    let mut index = parse_json(&read(&dir.join("INDEX.json")));
-    let Some(Value::Array(entries)) = index.get_mut("entries").map(Value::take) else {
-        panic!("bad/INDEX.json has no `entries` array");
-    };
-    entries
-        .into_iter()
-        .filter(|entry| entry["layer"] == "message")
-        .map(|mut entry| {
-            let file = entry["file"].as_str().expect("file").to_owned();
-            let expect_ok = match entry["expect"].as_str() {
-                Some("ok") => true,
-                Some("error") => false,
-                other => panic!("{file}: expect {other:?}"),
-            };
-            BadEntry {
-                bin: read(&dir.join(&file)),
-                expect_ok,
-                lenient: entry.get("lenient") == Some(&Value::Bool(true)),
-                message_type: entry["message_type"]
-                    .as_str()
-                    .expect("message_type")
-                    .to_owned(),
-                message: entry.get_mut("message").map(Value::take),
-                file,
-            }
-        })
-        .collect()
+fn message_type(entry: &BadEntry) -> &str {
+    entry.message_type().expect("message_type")
 }
 
 fn full_name(short: &str) -> String {
@@ -304,11 +239,11 @@ fn full_name(short: &str) -> String {
 
 /// What a full prost decode of the entry says: `Ok(JSON of the message)` or the error.
 fn prost_decode(entry: &BadEntry) -> Result<Value, String> {
-    let json = match entry.message_type.as_str() {
-        "TurmsNotification" => TurmsNotification::decode(entry.bin.as_slice())
+    let json = match message_type(entry) {
+        "TurmsNotification" => TurmsNotification::decode(entry.bytes.clone())
             .map_err(|e| e.to_string())
             .map(|m| json::to_json(NOTIFICATION_TYPE, &m)),
-        "TurmsRequest" => TurmsRequest::decode(entry.bin.as_slice())
+        "TurmsRequest" => TurmsRequest::decode(entry.bytes.clone())
             .map_err(|e| e.to_string())
             .map(|m| json::to_json(REQUEST_TYPE, &m)),
         other => panic!("{}: message_type {other}", entry.file),
@@ -331,15 +266,15 @@ fn on_large_stack(body: impl FnOnce() + Send + 'static) {
 fn malformed_messages_are_rejected_and_edge_cases_accepted() {
     on_large_stack(|| {
         let entries = bad_entries();
-        let errors = entries.iter().filter(|e| !e.expect_ok).count();
-        let oks = entries.iter().filter(|e| e.expect_ok).count();
+        let errors = entries.iter().filter(|e| !e.expect_ok()).count();
+        let oks = entries.iter().filter(|e| e.expect_ok()).count();
         assert_eq!((errors, oks), (44, 7), "message-layer entries (error, ok)");
 
         let mut failures = Vec::new();
         for entry in &entries {
             let prost = prost_decode(entry);
-            let reflected = json::message_to_json(&full_name(&entry.message_type), &entry.bin);
-            if !entry.expect_ok {
+            let reflected = json::message_to_json(&full_name(message_type(entry)), &entry.bytes);
+            if !entry.expect_ok() {
                 if let Ok(json) = &prost {
                     failures.push(format!("{}: prost accepted it as {json}", entry.file));
                 }
@@ -356,7 +291,7 @@ fn malformed_messages_are_rejected_and_edge_cases_accepted() {
                 }
                 continue;
             }
-            if entry.lenient {
+            if entry.lenient() {
                 // 064: field 1 (`timestamp`, int64) arrives with wire type 2. Google keeps it as
                 // an unknown field; prost refuses a known field with the wrong wire type, and
                 // so do we: a peer that sends it is broken, and silently dropping a field we
@@ -372,7 +307,7 @@ fn malformed_messages_are_rejected_and_edge_cases_accepted() {
                 }
                 continue;
             }
-            let descriptor = json::message_descriptor(&full_name(&entry.message_type))
+            let descriptor = json::message_descriptor(&full_name(message_type(entry)))
                 .expect("message type in schema");
             for (check, actual) in [
                 ("prost", prost),
@@ -399,9 +334,9 @@ fn malformed_messages_are_rejected_and_edge_cases_accepted() {
                     // 069 (200 000 empty custom_attributes) has no `message` in the index: the
                     // bytes are canonical, so prost's re-encoding must give them back exactly.
                     None => {
-                        let again = TurmsNotification::decode(entry.bin.as_slice())
+                        let again = TurmsNotification::decode(entry.bytes.clone())
                             .map(|m| m.encode_to_vec());
-                        if again.as_deref().ok() != Some(entry.bin.as_slice()) {
+                        if again.as_deref().ok() != Some(&entry.bytes[..]) {
                             failures.push(format!("{} ({check}): re-encoding differs", entry.file));
                         }
                     }
@@ -461,9 +396,8 @@ fn the_deepest_messages_fit_the_default_thread_stack() {
     // 2 MiB is what `std::thread::spawn` and tokio's workers give. A debug build needs about
     // 768 KiB for the JSON mapping of 063 (100 levels) and 512 KiB to refuse 055 (100 000).
     let body = || {
-        let dir = PathBuf::from(CONFORMANCE).join("bad");
-        let at_limit = read(&dir.join("063.bin"));
-        let hostile = read(&dir.join("055.bin"));
+        let at_limit = data::read(&data::conformance("bad/063.bin"));
+        let hostile = data::read(&data::conformance("bad/055.bin"));
         let notification = TurmsNotification::decode(at_limit.as_slice()).expect("063 decodes");
         let json = json::notification_to_json(&at_limit).expect("063 maps to JSON");
         let back = json::json_to_notification(&json).expect("063 reads back from JSON");

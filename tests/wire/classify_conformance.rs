@@ -2,7 +2,6 @@
 //! gateway's request rule (`turms-protocol.md` §5.4) against hand-made frames.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -14,30 +13,7 @@ use turms_wire_test_support::classify::{
     agrees_if_decodable, assert_agrees_with_decode, assert_request_agrees_with_decode,
     request_agrees_if_decodable,
 };
-
-fn conformance() -> PathBuf {
-    turms_wire_test_support::data::conformance("")
-}
-
-/// Every `NNN.bin` of a directory with its JSON beside it.
-fn vectors(dir: &str) -> Vec<(String, Bytes, Value)> {
-    let dir = conformance().join(dir);
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "bin"))
-        .collect();
-    names.sort();
-    names
-        .into_iter()
-        .map(|bin| {
-            let json = std::fs::read(bin.with_extension("json")).unwrap();
-            let json: Value = serde_json::from_slice(&json).unwrap();
-            let name = bin.file_stem().unwrap().to_string_lossy().into_owned();
-            (name, Bytes::from(std::fs::read(&bin).unwrap()), json)
-        })
-        .collect()
-}
+use turms_wire_test_support::data::{self, vectors};
 
 fn opt_i64(v: &Value) -> Option<i64> {
     (!v.is_null()).then(|| v.as_i64().expect("an integer"))
@@ -52,9 +28,9 @@ fn every_notification_vector_classifies_as_its_json_says() {
     let vectors = vectors("notif");
     assert_eq!(vectors.len(), 516);
     let mut seen = BTreeSet::new();
-    for (name, bin, json) in &vectors {
-        let frame =
-            ServerFrame::classify(bin.clone()).unwrap_or_else(|e| panic!("notif/{name}: {e}"));
+    for vector in &vectors {
+        let (name, bin, json) = (&vector.name, &vector.bytes, &vector.json);
+        let frame = ServerFrame::classify(bin.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
         seen.insert(frame.class());
         let class = json["class"].as_str().unwrap();
         let ours = frame.class();
@@ -68,18 +44,14 @@ fn every_notification_vector_classifies_as_its_json_says() {
                     | FrameClass::Notification
                     | FrameClass::Heartbeat
             ),
-            other => panic!("notif/{name}: unknown class {other}"),
+            other => panic!("{name}: unknown class {other}"),
         };
-        assert!(fits, "notif/{name}: JSON says {class}, classified {ours:?}");
-        assert_eq!(
-            bin.is_empty(),
-            ours == FrameClass::Heartbeat,
-            "notif/{name}"
-        );
+        assert!(fits, "{name}: JSON says {class}, classified {ours:?}");
+        assert_eq!(bin.is_empty(), ours == FrameClass::Heartbeat, "{name}");
         assert_eq!(frame.bytes(), bin);
 
         if let Some(e) = frame.envelope() {
-            let ctx = format!("notif/{name}");
+            let ctx = name;
             assert_eq!(
                 e.code().map(|c| c.as_i32() as i64),
                 opt_i64(&json["code"]),
@@ -137,17 +109,17 @@ fn every_request_vector_classifies_as_its_json_says() {
     let vectors = vectors("req");
     assert_eq!(vectors.len(), 387);
     let mut kinds = BTreeSet::new();
-    for (name, bin, json) in &vectors {
-        let frame =
-            ClientFrame::classify(bin.clone()).unwrap_or_else(|e| panic!("req/{name}: {e}"));
+    for vector in &vectors {
+        let (name, bin, json) = (&vector.name, &vector.bytes, &vector.json);
+        let frame = ClientFrame::classify(bin.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(frame.bytes(), bin);
         assert_request_agrees_with_decode(&frame);
         let ClientFrame::Request(request) = &frame else {
-            assert!(bin.is_empty(), "req/{name}");
+            assert!(bin.is_empty(), "{name}");
             assert!(json["kind"].is_null() && json["request_id"].is_null());
             continue;
         };
-        let ctx = format!("req/{name}");
+        let ctx = name;
         assert_eq!(
             request.kind().and_then(RequestKind::name),
             opt_str(&json["kind"]),
@@ -191,49 +163,20 @@ const ENVELOPE_BREAKERS: &[&str] = &[
     "029", "031", "042", "043", "044", "047", "048", "049", "050", "058", "059",
 ];
 
-fn load_bad_index() -> Value {
-    // INDEX.json nests deeper than serde_json's default limit and than a test thread's stack.
-    std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(|| {
-            let text = std::fs::read(conformance().join("bad/INDEX.json")).unwrap();
-            let mut de = serde_json::Deserializer::from_slice(&text);
-            de.disable_recursion_limit();
-            let value: Value = de.into_iter().next().unwrap().unwrap();
-            // Keep only what the test reads, so the deep values are dropped on this stack.
-            let entries = value["entries"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| {
-                    serde_json::json!({
-                        "file": e["file"], "layer": e["layer"], "expect": e["expect"],
-                        "message_type": e["message_type"], "description": e["description"],
-                    })
-                })
-                .collect::<Vec<_>>();
-            Value::Array(entries)
-        })
-        .unwrap()
-        .join()
-        .unwrap()
-}
-
 #[test]
 fn bad_vectors_are_refused_exactly_where_the_envelope_breaks() {
-    let index = load_bad_index();
+    let index = data::bad_index();
     let mut refused = BTreeSet::new();
     let mut message_entries = 0;
-    for entry in index.as_array().unwrap() {
-        if entry["layer"] != "message" {
+    for entry in &index.entries {
+        if entry.layer() != "message" {
             continue;
         }
         message_entries += 1;
-        let file = entry["file"].as_str().unwrap();
-        let id = file.trim_end_matches(".bin").to_owned();
-        let bin = Bytes::from(std::fs::read(conformance().join("bad").join(file)).unwrap());
-        let ctx = format!("bad/{file} ({})", entry["description"]);
-        let (classified, decodes) = match entry["message_type"].as_str().unwrap() {
+        let id = entry.file.trim_end_matches(".bin").to_owned();
+        let bin = entry.bytes.clone();
+        let ctx = format!("{} ({})", entry.name, entry.info["description"]);
+        let (classified, decodes) = match entry.message_type().unwrap() {
             "TurmsNotification" => match ServerFrame::classify(bin.clone()) {
                 Ok(frame) => (Ok(()), agrees_if_decodable(&frame)),
                 Err(e) => {
@@ -256,7 +199,7 @@ fn bad_vectors_are_refused_exactly_where_the_envelope_breaks() {
             assert!(!decodes, "{ctx}: refused but decodes");
             refused.insert(id.clone());
         }
-        match entry["expect"].as_str().unwrap() {
+        match entry.info["expect"].as_str().unwrap() {
             "error" => assert!(!decodes, "{ctx}: prost decodes a frame Google refuses"),
             "ok" => {
                 // 064 is a known field with the wrong wire type: Google keeps it as unknown,
@@ -294,8 +237,7 @@ fn decode_req(bin: &Bytes) -> bool {
 
 #[test]
 fn bad_vector_errors_say_what_and_where() {
-    let read =
-        |name: &str| Bytes::from(std::fs::read(conformance().join("bad").join(name)).unwrap());
+    let read = |name: &str| Bytes::from(data::read(&data::conformance("bad").join(name)));
     let kind = |name: &str| ServerFrame::classify(read(name)).unwrap_err().kind();
     assert!(matches!(
         kind("016.bin"),
@@ -548,10 +490,10 @@ fn unknown_fields_of_every_wire_type_are_skipped() {
 
 #[test]
 fn frames_reclassify_from_their_own_bytes() {
-    for (name, bin, _) in vectors("notif") {
-        let frame = ServerFrame::classify(bin.clone()).unwrap();
+    for vector in vectors("notif") {
+        let frame = ServerFrame::classify(vector.bytes.clone()).unwrap();
         let again = ServerFrame::classify(frame.clone().into_bytes()).unwrap();
-        assert_eq!(frame, again, "notif/{name}");
+        assert_eq!(frame, again, "{}", vector.name);
     }
 }
 

@@ -1,8 +1,6 @@
 //! The framing codec and the request encoder against the conformance vectors in
 //! `tests/data/conformance` (streams, framing-layer bad inputs, requests).
 
-use std::path::{Path, PathBuf};
-
 use bytes::{Bytes, BytesMut};
 use prost::Message;
 use rand::rngs::StdRng;
@@ -13,22 +11,16 @@ use turms_wire::codec::{encode_request, request_to_bytes, ClientCodec, Framing, 
 use turms_wire::frame::ServerFrame;
 use turms_wire::proto::{turms_request, CreateSessionRequest, DeleteSessionRequest, TurmsRequest};
 use turms_wire::role::RoleKind;
+use turms_wire_test_support::data;
 
-fn conformance() -> PathBuf {
-    turms_wire_test_support::data::conformance("")
+/// A file under `tests/data/conformance/`.
+fn read(path: &str) -> Vec<u8> {
+    data::read(&data::conformance(path))
 }
 
-fn read(path: impl AsRef<Path>) -> Vec<u8> {
-    let path = conformance().join(path);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
+/// A JSON file under `tests/data/conformance/`.
 fn json(path: &str) -> Value {
-    let bytes = read(path);
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
-    // bad/INDEX.json nests deeper than serde_json's default limit.
-    de.disable_recursion_limit();
-    de.into_iter::<Value>().next().unwrap().unwrap()
+    data::read_json(&data::conformance(path))
 }
 
 /// What a decoder made of one input.
@@ -112,7 +104,7 @@ fn every_stream_decodes_to_its_index() {
     assert_eq!(streams.len(), 9);
     for (n, stream) in streams.iter().enumerate() {
         let file = stream["file"].as_str().unwrap();
-        let input = read(format!("stream/{file}"));
+        let input = read(&format!("stream/{file}"));
         assert_eq!(input.len() as u64, stream["total_bytes"].as_u64().unwrap());
         let expected: Vec<(usize, usize, Option<Vec<u8>>)> = stream["frames"]
             .as_array()
@@ -123,7 +115,7 @@ fn every_stream_decodes_to_its_index() {
                     "heartbeat" => None,
                     "notification" => {
                         let id = f["notif"].as_str().unwrap();
-                        Some(read(format!("notif/{id}.bin")))
+                        Some(read(&format!("notif/{id}.bin")))
                     }
                     other => panic!("{file}: frame type {other}"),
                 };
@@ -210,19 +202,18 @@ fn matches_reference(error: &FramingError, reference: &str) -> bool {
 
 #[test]
 fn bad_framing_inputs_fail_as_indexed() {
-    let index = json("bad/INDEX.json");
-    let max = index["max_frame_assumed"].as_u64().unwrap() as usize;
+    let index = data::bad_index();
+    let max = index.max_frame_assumed;
     assert_eq!(max, 4 * 1024 * 1024);
     let limits = RoleKind::Client.limits().with_max_inbound_frame(max);
     let mut seen = (0, 0);
-    for entry in index["entries"].as_array().unwrap() {
-        if entry["layer"] != "framing" {
+    for bad in &index.entries {
+        if bad.layer() != "framing" {
             continue;
         }
-        let file = entry["file"].as_str().unwrap();
-        let input = read(format!("bad/{file}"));
+        let (file, entry, input) = (&bad.file, &bad.info, &bad.bytes);
         for (how, cuts) in cuttings(input.len(), input.len() as u64) {
-            let outcome = run(Framing::new(limits), &input, &cuts);
+            let outcome = run(Framing::new(limits), input, &cuts);
             match entry["expect"].as_str().unwrap() {
                 "ok" => {
                     assert!(
@@ -318,15 +309,11 @@ fn kind_field(kind: &turms_request::Kind) -> u32 {
 fn every_request_vector_reencodes_in_gateway_order() {
     let mut checked = 0;
     let mut with_attributes = 0;
-    for entry in std::fs::read_dir(conformance().join("req")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "bin") {
-            continue;
-        }
-        let original = std::fs::read(&path).unwrap();
-        let request = TurmsRequest::decode(&original[..]).unwrap();
+    for vector in data::vectors("req") {
+        let path = &vector.name;
+        let request = TurmsRequest::decode(vector.bytes.clone()).unwrap();
         let ours = request_to_bytes(&request);
-        assert_eq!(ours.len(), request.encoded_len(), "{}", path.display());
+        assert_eq!(ours.len(), request.encoded_len(), "{path}");
         let mut appended = BytesMut::from(&b"prefix"[..]);
         encode_request(&request, &mut appended);
         assert_eq!(&appended[6..], &ours[..]);
@@ -334,23 +321,14 @@ fn every_request_vector_reencodes_in_gateway_order() {
         let order = field_order(&ours);
         let mut rest = &order[..];
         if request.request_id.is_some() {
-            assert_eq!(
-                rest.first(),
-                Some(&1),
-                "{}: request_id first",
-                path.display()
-            );
+            assert_eq!(rest.first(), Some(&1), "{path}: request_id first");
             rest = &rest[1..];
         }
         if let Some(kind) = &request.kind {
-            assert_eq!(rest.first(), Some(&kind_field(kind)), "{}", path.display());
+            assert_eq!(rest.first(), Some(&kind_field(kind)), "{path}");
             rest = &rest[1..];
         }
-        assert!(
-            rest.iter().all(|&f| f == 2),
-            "{}: {order:?}",
-            path.display()
-        );
+        assert!(rest.iter().all(|&f| f == 2), "{path}: {order:?}");
         assert_eq!(rest.len(), request.custom_attributes.len());
         with_attributes += usize::from(!rest.is_empty());
         // Same fields as prost writes, only reordered (compared as encodings: NaN != NaN).
@@ -359,10 +337,10 @@ fn every_request_vector_reencodes_in_gateway_order() {
         let mut mine = fields(&ours);
         theirs.sort();
         mine.sort();
-        assert_eq!(mine, theirs, "{}", path.display());
+        assert_eq!(mine, theirs, "{path}");
         let decoded = TurmsRequest::decode(ours).unwrap();
         if request.clone() == request {
-            assert_eq!(decoded, request, "{}", path.display());
+            assert_eq!(decoded, request, "{path}");
         }
         checked += 1;
     }
@@ -431,7 +409,7 @@ fn every_stream_classifies_through_the_client_codec() {
     let index = json("stream/INDEX.json");
     for stream in index["streams"].as_array().unwrap() {
         let file = stream["file"].as_str().unwrap();
-        let mut buf = BytesMut::from(&read(format!("stream/{file}"))[..]);
+        let mut buf = BytesMut::from(&read(&format!("stream/{file}"))[..]);
         let mut codec = ClientCodec::new();
         for f in stream["frames"].as_array().unwrap() {
             let frame = codec
@@ -448,7 +426,7 @@ fn every_stream_classifies_through_the_client_codec() {
                         class_fits(&frame, class),
                         "{file} notif {id}: {frame:?} is no {class}"
                     );
-                    assert_eq!(&frame.bytes()[..], &read(format!("notif/{id}.bin"))[..]);
+                    assert_eq!(&frame.bytes()[..], &read(&format!("notif/{id}.bin"))[..]);
                 }
             }
         }

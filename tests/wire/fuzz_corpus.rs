@@ -6,6 +6,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
 use turms_wire::role::RoleKind;
 use turms_wire_test_support::{data, fuzz_checks};
 
@@ -47,16 +48,23 @@ fn files_in_subdirs(dir: &Path) -> Vec<PathBuf> {
     dirs.iter().flat_map(|dir| files_in(dir)).collect()
 }
 
-/// Runs `check` on every file, collecting the files it panics on.
-fn failures(files: &[PathBuf], check: impl Fn(&[u8])) -> Vec<String> {
+/// One input: its name, for the failure report, and its bytes.
+type Input = (String, Bytes);
+
+/// The files as inputs, named by their paths.
+fn read_files(files: &[PathBuf]) -> Vec<Input> {
     files
         .iter()
-        .filter_map(|file| {
-            let data = std::fs::read(file).expect("readable input file");
-            catch_unwind(AssertUnwindSafe(|| check(&data)))
-                .is_err()
-                .then(|| file.display().to_string())
-        })
+        .map(|file| (file.display().to_string(), Bytes::from(data::read(file))))
+        .collect()
+}
+
+/// Runs `check` on every input, collecting the names of those it panics on.
+fn failures(inputs: &[Input], check: impl Fn(&[u8])) -> Vec<String> {
+    inputs
+        .iter()
+        .filter(|(_, bytes)| catch_unwind(AssertUnwindSafe(|| check(bytes))).is_err())
+        .map(|(name, _)| name.clone())
         .collect()
 }
 
@@ -86,17 +94,18 @@ fn saved_corpora_and_artifacts_pass_every_check() {
     let mut files = files_in_subdirs(&Path::new(FUZZ_DIR).join("corpus"));
     files.extend(files_in_subdirs(&Path::new(FUZZ_DIR).join("artifacts")));
     assert!(!files.is_empty(), "no saved fuzz inputs under {FUZZ_DIR}");
+    let inputs = read_files(&files);
     for (name, check) in CHECKS {
-        let failed = failures(&files, check);
+        let failed = failures(&inputs, check);
         assert!(failed.is_empty(), "{name} check fails on {failed:?}");
     }
 }
 
-/// The `.bin` files of one conformance directory.
-fn conformance_frames(dir: &str) -> Vec<PathBuf> {
-    files_in(&data::conformance(dir))
+/// The frames of one conformance directory (`notif`, `req`).
+fn conformance_frames(dir: &str) -> Vec<Input> {
+    data::vectors(dir)
         .into_iter()
-        .filter(|file| file.extension().is_some_and(|ext| ext == "bin"))
+        .map(|vector| (vector.name, vector.bytes))
         .collect()
 }
 
@@ -104,26 +113,30 @@ fn conformance_frames(dir: &str) -> Vec<PathBuf> {
 /// checks (the framing check sees the streams built from them in the codec's own tests).
 #[test]
 fn conformance_frames_pass_the_decode_and_classification_checks() {
-    let mut files = conformance_frames("notif");
-    files.extend(conformance_frames("req"));
+    let mut inputs = conformance_frames("notif");
+    inputs.extend(conformance_frames("req"));
     assert_eq!(
-        files.len(),
+        inputs.len(),
         516 + 387,
         "expected every notif and req vector"
     );
     for check in [fuzz_checks::full_decode, fuzz_checks::classify] {
-        let failed = failures(&files, check);
+        let failed = failures(&inputs, check);
         assert!(failed.is_empty(), "check fails on {failed:?}");
     }
 }
 
 #[test]
 fn conformance_bad_inputs_pass_every_check() {
-    let files = conformance_frames("bad");
-    assert_eq!(files.len(), 70, "expected the 70 bad inputs");
+    let inputs: Vec<Input> = data::bad_index()
+        .entries
+        .into_iter()
+        .map(|entry| (entry.name, entry.bytes))
+        .collect();
+    assert_eq!(inputs.len(), 70, "expected the 70 bad inputs");
 
     for check in [fuzz_checks::full_decode, fuzz_checks::classify] {
-        let failed = failures(&files, check);
+        let failed = failures(&inputs, check);
         assert!(failed.is_empty(), "check fails on {failed:?}");
     }
 
@@ -131,7 +144,7 @@ fn conformance_bad_inputs_pass_every_check() {
     // from its first byte): whole against one byte per read and against uneven reads.
     for limits in [RoleKind::Client.limits(), RoleKind::Gateway.limits()] {
         for sizes in [&[][..], &[3, 0, 200, 1]] {
-            let failed = failures(&files, |stream| {
+            let failed = failures(&inputs, |stream| {
                 fuzz_checks::framing_with(limits, sizes, stream)
             });
             assert!(

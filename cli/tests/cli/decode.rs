@@ -3,39 +3,21 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 use prost_reflect::MessageDescriptor;
-use serde::Deserialize;
 use serde_json::Value;
 use turms_wire::json::{self, NOTIFICATION_TYPE, REQUEST_TYPE};
 use turms_wire::status::{ResponseStatusCode, SessionCloseStatus};
 
-use turms_wire_test_support::data;
+use turms_wire_test_support::data::{self, parse_json, read_json, BadEntry, Vector};
 use turms_wire_test_support::proto_json_eq::compare_message;
 
 /// How long a streaming test waits for a line before it gives up: a safety net so that a
 /// broken binary fails the test instead of hanging it, not a measure of speed.
 const SAFETY_NET: Duration = Duration::from_secs(60);
-
-fn conformance(path: &str) -> PathBuf {
-    data::conformance(path)
-}
-
-/// JSON of any depth (the 100-level vectors nest deeper than serde_json's default limit).
-fn parse_json(text: &[u8]) -> Value {
-    let mut reader = serde_json::Deserializer::from_slice(text);
-    reader.disable_recursion_limit();
-    Value::deserialize(&mut reader)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(text)))
-}
-
-fn read_json(path: &Path) -> Value {
-    parse_json(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-}
 
 fn turms_wire(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_turms-wire"))
@@ -94,21 +76,6 @@ fn assert_same_message(descriptor: &MessageDescriptor, expected: &Value, got: &V
         "{what}: {:?}",
         comparison.differences
     );
-}
-
-/// The `.bin` files of a conformance directory, sorted.
-fn bins(dir: &str) -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(conformance(dir))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "bin"))
-        .collect();
-    paths.sort();
-    paths
-}
-
-fn twin_json(bin: &Path) -> Value {
-    read_json(&bin.with_extension("json"))
 }
 
 /// The class a notification vector must get, from what its JSON says it holds.
@@ -178,24 +145,24 @@ fn check_notification(line: &Value, vector: &Value, what: &str) {
     );
 }
 
-fn path_args(paths: &[PathBuf]) -> Vec<&str> {
-    paths.iter().map(|p| p.to_str().unwrap()).collect()
+fn path_args(vectors: &[Vector]) -> Vec<&str> {
+    vectors.iter().map(|v| v.path.to_str().unwrap()).collect()
 }
 
 #[test]
 fn every_notification_vector_as_one_message() {
-    let paths = bins("notif");
-    assert_eq!(paths.len(), 516);
+    let vectors = data::vectors("notif");
+    assert_eq!(vectors.len(), 516);
     let mut args = vec!["--framing", "none", "--json"];
-    args.extend(path_args(&paths));
+    args.extend(path_args(&vectors));
     let (code, lines) = decode(&args, None);
     assert_eq!(code, 0);
-    assert_eq!(lines.len(), paths.len());
+    assert_eq!(lines.len(), vectors.len());
     let mut classes = BTreeMap::<String, usize>::new();
-    for (i, (line, path)) in lines.iter().zip(&paths).enumerate() {
-        assert_eq!(line["index"], i, "{}", path.display());
-        assert_eq!(line["file"], path.to_str().unwrap());
-        check_notification(line, &twin_json(path), &path.display().to_string());
+    for (i, (line, vector)) in lines.iter().zip(&vectors).enumerate() {
+        assert_eq!(line["index"], i, "{}", vector.name);
+        assert_eq!(line["file"], vector.path.to_str().unwrap());
+        check_notification(line, &vector.json, &vector.name);
         *classes
             .entry(line["class"].as_str().unwrap().to_owned())
             .or_default() += 1;
@@ -207,18 +174,18 @@ fn every_notification_vector_as_one_message() {
 
 #[test]
 fn every_request_vector_as_one_message() {
-    let paths = bins("req");
-    assert_eq!(paths.len(), 387);
+    let vectors = data::vectors("req");
+    assert_eq!(vectors.len(), 387);
     let mut args = vec!["--type", "request", "--framing", "none", "--json"];
-    args.extend(path_args(&paths));
+    args.extend(path_args(&vectors));
     let (code, lines) = decode(&args, None);
     assert_eq!(code, 0);
-    assert_eq!(lines.len(), paths.len());
+    assert_eq!(lines.len(), vectors.len());
     let descriptor = descriptor(REQUEST_TYPE);
     let mut heartbeats = 0;
-    for (i, (line, path)) in lines.iter().zip(&paths).enumerate() {
-        let what = path.display().to_string();
-        let vector = twin_json(path);
+    for (i, (line, vector)) in lines.iter().zip(&vectors).enumerate() {
+        let what = &vector.name;
+        let vector = &vector.json;
         assert_eq!(line["index"], i, "{what}");
         if vector["size"] == 0 {
             heartbeats += 1;
@@ -229,7 +196,7 @@ fn every_request_vector_as_one_message() {
         assert_eq!(line["class"], "request", "{what}");
         assert_eq!(line["request_id"], vector["request_id"], "{what}");
         assert_eq!(line["kind"], vector["kind"], "{what}");
-        assert_same_message(&descriptor, &vector["message"], &line["message"], &what);
+        assert_same_message(&descriptor, &vector["message"], &line["message"], what);
     }
     assert_eq!(heartbeats, 1);
 }
@@ -240,7 +207,7 @@ fn one_message_from_standard_input() {
         ("notif/000.bin", "response"),
         ("notif/464.bin", "heartbeat"),
     ] {
-        let bytes = std::fs::read(conformance(name)).unwrap();
+        let bytes = data::read(&data::conformance(name));
         let (code, lines) = decode(&["--framing", "none", "--json"], Some(&bytes));
         assert_eq!(code, 0, "{name}");
         assert_eq!(lines.len(), 1, "{name}");
@@ -251,13 +218,13 @@ fn one_message_from_standard_input() {
 
 #[test]
 fn every_stream_with_tcp_framing() {
-    let index = read_json(&conformance("stream/INDEX.json"));
+    let index = read_json(&data::conformance("stream/INDEX.json"));
     let streams = index["streams"].as_array().unwrap();
     assert_eq!(streams.len(), 9);
     let mut notifs = BTreeMap::<String, Value>::new();
     for stream in streams {
         let file = stream["file"].as_str().unwrap();
-        let path = conformance(&format!("stream/{file}"));
+        let path = data::conformance(&format!("stream/{file}"));
         let (code, lines) = decode(&["--json", path.to_str().unwrap()], None);
         assert_eq!(code, 0, "{file}");
         let frames = stream["frames"].as_array().unwrap();
@@ -274,7 +241,7 @@ fn every_stream_with_tcp_framing() {
             let id = frame["notif"].as_str().unwrap().to_owned();
             let vector = notifs
                 .entry(id.clone())
-                .or_insert_with(|| read_json(&conformance(&format!("notif/{id}.json"))));
+                .or_insert_with(|| read_json(&data::conformance(&format!("notif/{id}.json"))));
             check_notification(line, vector, &what);
         }
     }
@@ -316,15 +283,12 @@ fn message_kind(file: &str) -> &'static str {
     }
 }
 
-fn bad_entries() -> Vec<Value> {
-    read_json(&conformance("bad/INDEX.json"))["entries"]
-        .as_array()
-        .unwrap()
-        .clone()
+fn bad_entries() -> Vec<BadEntry> {
+    data::bad_index().entries
 }
 
-fn type_arg(entry: &Value) -> &'static str {
-    match entry["message_type"].as_str() {
+fn type_arg(entry: &BadEntry) -> &'static str {
+    match entry.message_type() {
         Some("TurmsRequest") => "request",
         Some("TurmsNotification") => "notification",
         other => panic!("message type {other:?}"),
@@ -334,14 +298,13 @@ fn type_arg(entry: &Value) -> &'static str {
 #[test]
 fn every_bad_input_fails_at_its_layer() {
     let mut checked = 0;
-    for entry in bad_entries() {
-        if entry["expect"] != "error" {
+    for bad in bad_entries() {
+        if bad.expect_ok() {
             continue;
         }
-        let file = entry["file"].as_str().unwrap();
-        let path = conformance(&format!("bad/{file}"));
-        let path = path.to_str().unwrap();
-        let (code, lines) = if entry["layer"] == "framing" {
+        let (file, entry) = (bad.file.as_str(), &bad.info);
+        let path = bad.path.to_str().unwrap();
+        let (code, lines) = if bad.layer() == "framing" {
             decode(&["--json", "--max-frame", "4194304", path], None)
         } else {
             decode(
@@ -350,7 +313,7 @@ fn every_bad_input_fails_at_its_layer() {
                     "--framing",
                     "none",
                     "--type",
-                    type_arg(&entry),
+                    type_arg(&bad),
                     path,
                 ],
                 None,
@@ -387,16 +350,15 @@ fn every_bad_input_fails_at_its_layer() {
 #[test]
 fn every_valid_edge_case_decodes_and_lenient_ones_as_documented() {
     let mut checked = 0;
-    for entry in bad_entries() {
-        if entry["expect"] != "ok" {
+    for bad in bad_entries() {
+        if !bad.expect_ok() {
             continue;
         }
-        let file = entry["file"].as_str().unwrap();
-        let path = conformance(&format!("bad/{file}"));
-        let path = path.to_str().unwrap();
-        let lenient = entry["lenient"] == true;
+        let (file, entry) = (bad.file.as_str(), &bad.info);
+        let path = bad.path.to_str().unwrap();
+        let lenient = bad.lenient();
         checked += 1;
-        if entry["layer"] == "framing" {
+        if bad.layer() == "framing" {
             let (code, lines) = decode(&["--json", path], None);
             assert_eq!(
                 lines.len() as u64,
@@ -423,7 +385,7 @@ fn every_valid_edge_case_decodes_and_lenient_ones_as_documented() {
                 "--framing",
                 "none",
                 "--type",
-                type_arg(&entry),
+                type_arg(&bad),
                 path,
             ],
             None,
@@ -440,7 +402,7 @@ fn every_valid_edge_case_decodes_and_lenient_ones_as_documented() {
         }
         assert_eq!(code, 0, "{file}: {line}");
         assert!(line.get("error").is_none(), "{file}: {line}");
-        if let Some(expected) = entry.get("message") {
+        if let Some(expected) = &bad.message {
             assert_same_message(
                 &descriptor(NOTIFICATION_TYPE),
                 expected,
@@ -455,7 +417,7 @@ fn every_valid_edge_case_decodes_and_lenient_ones_as_documented() {
 #[test]
 fn errors_use_up_an_index_and_the_decode_goes_on() {
     // A response, a frame with wire type 6, a heartbeat.
-    let response = std::fs::read(conformance("notif/000.bin")).unwrap();
+    let response = data::read(&data::conformance("notif/000.bin"));
     let mut stream = vec![response.len() as u8];
     stream.extend_from_slice(&response);
     stream.extend_from_slice(&[0x01, 0x0e, 0x00]);
@@ -511,7 +473,7 @@ fn base64_wrapped(bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn hex_and_base64_input_with_whitespace() {
-    let binary = std::fs::read(conformance("stream/session_transcript.bin")).unwrap();
+    let binary = data::read(&data::conformance("stream/session_transcript.bin"));
     let (code, expected) = decode(&["--json"], Some(&binary));
     assert_eq!(code, 0);
     assert_eq!(expected.len(), 8);
@@ -529,7 +491,7 @@ fn hex_and_base64_input_with_whitespace() {
     assert_eq!(base64, expected);
 
     // One message body as hex, and the empty one.
-    let body = std::fs::read(conformance("notif/000.bin")).unwrap();
+    let body = data::read(&data::conformance("notif/000.bin"));
     let (code, lines) = decode(
         &["--json", "--framing", "none", "--input", "hex"],
         Some(&hex_with_whitespace(&body)),
@@ -554,7 +516,7 @@ fn hex_and_base64_input_with_whitespace() {
 
 #[test]
 fn text_lines_name_codes_and_statuses() {
-    let path = conformance("stream/session_transcript.bin");
+    let path = data::conformance("stream/session_transcript.bin");
     let output = turms_wire(&["decode", path.to_str().unwrap()], None);
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
@@ -644,7 +606,7 @@ impl Drop for Running {
 
 #[test]
 fn each_frame_is_printed_before_the_input_ends() {
-    let body = std::fs::read(conformance("notif/000.bin")).unwrap();
+    let body = data::read(&data::conformance("notif/000.bin"));
     let mut framed = vec![body.len() as u8];
     framed.extend_from_slice(&body);
 
@@ -669,14 +631,13 @@ fn each_frame_is_printed_before_the_input_ends() {
 
 #[test]
 fn a_framing_error_is_printed_as_soon_as_its_bytes_arrive() {
-    for entry in bad_entries() {
+    for bad in bad_entries() {
+        let (file, entry, bytes) = (&bad.file, &bad.info, &bad.bytes);
         if entry["when"] != "immediate" {
             continue;
         }
-        let file = entry["file"].as_str().unwrap();
-        let bytes = std::fs::read(conformance(&format!("bad/{file}"))).unwrap();
         let mut decode = Running::start(&["--json", "--max-frame", "4194304"]);
-        decode.write(&bytes);
+        decode.write(bytes);
         let before = entry["frames_before_error"].as_u64().unwrap();
         for i in 0..before {
             assert_eq!(decode.next_line()["index"], i, "{file}");
