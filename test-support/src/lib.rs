@@ -7,9 +7,9 @@
 //! * [`dynamic_eq`]: NaN-aware equality of two messages, reporting the first difference.
 //! * [`classify`], [`fuzz_checks`]: what a classified frame must say; the fuzz targets' checks.
 //! * [`proto_json_eq`]: two proto3 JSON renderings compared as values.
-//! * [`requests`]: the requests the tests send.
+//! * [`requests`], [`notifications`]: the messages the tests send.
 //! * [`peer`]: one end of a connection under a test's control, over TCP or WebSocket.
-//! * [`wait`]: deadlines.
+//! * [`wait`]: the one deadline wrapper.
 //!
 //! Of the library's optional features it needs only `ws` (the test peer talks WebSocket as
 //! well as TCP), so a test that uses it builds with whatever other features that test requires.
@@ -22,6 +22,7 @@ pub mod classify;
 pub mod data;
 pub mod dynamic_eq;
 pub mod fuzz_checks;
+pub mod notifications;
 pub mod peer;
 pub mod proto_json_eq;
 pub mod requests;

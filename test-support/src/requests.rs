@@ -45,14 +45,16 @@ pub fn logout(request_id: i64) -> TurmsRequest {
 
 /// A text message to a user.
 pub fn private_message(request_id: i64, to: i64, text: &str) -> TurmsRequest {
-    request(
-        request_id,
-        Kind::CreateMessageRequest(CreateMessageRequest {
-            recipient_id: Some(to),
-            text: Some(text.to_owned()),
-            ..CreateMessageRequest::default()
-        }),
-    )
+    request(request_id, message_to(to, text))
+}
+
+/// The kind of [`private_message`], for calls that take a kind and set the request id themselves.
+pub fn message_to(to: i64, text: &str) -> Kind {
+    Kind::CreateMessageRequest(CreateMessageRequest {
+        recipient_id: Some(to),
+        text: Some(text.to_owned()),
+        ..CreateMessageRequest::default()
+    })
 }
 
 /// A text message to a group.

@@ -1,220 +1,50 @@
 //! The client against scripted peers on loopback, over TCP and WebSocket: every frame the
 //! peer sends is chosen by the test, so ordering, resets and garbage are exact.
 
-use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use prost::Message;
 use rand::seq::SliceRandom;
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
-use tokio_util::codec::Framed;
+use tokio::net::TcpListener;
 use turms_wire::client::{
     Client, ClientBuilder, ClientError, CloseInfo, CloseOrigin, Event, Events, LoginRequest,
     SessionState,
 };
-use turms_wire::codec::{request_to_bytes, GatewayCodec};
+use turms_wire::codec::request_to_bytes;
+use turms_wire::frame::CloseNotice;
 use turms_wire::frame::{ClientFrame, RequestKind};
-use turms_wire::frame::{CloseNotice, MalformedFrame};
 use turms_wire::proto::turms_notification::{data, Data};
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::{
     CreateMessageRequest, DeviceType, Messages, QueryMessagesRequest, TurmsNotification,
-    TurmsRequest, UserInfo, UserInfosWithVersion, UserSession, UserStatus,
+    TurmsRequest, UserInfo, UserInfosWithVersion, UserStatus,
 };
 use turms_wire::role::RoleKind;
-use turms_wire::transport::ws::GatewayWs;
+use turms_wire::transport::TransportKind;
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
-use turms_wire_test_support::wait::next_matching;
-
-/// Every test body runs under this deadline, so nothing hangs.
-const TEST_DEADLINE: Duration = Duration::from_secs(20);
-/// How long a test waits for something that must happen.
-const SOON: Duration = Duration::from_secs(5);
+use turms_wire_test_support::notifications::{close, ok, push, response as answer};
+use turms_wire_test_support::peer::{GatewayPeer, Listener, SessionInfoOrder};
+use turms_wire_test_support::requests::{message_to, private_message};
+use turms_wire_test_support::wait::{bounded, next_matching, within, WAIT};
 
 // ---------------------------------------------------------------------------------------------
-// Scripted peers
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Transport {
-    Tcp,
-    Ws,
-}
-
-/// The gateway end of one connection, driven by the test.
-enum Peer {
-    Tcp(Framed<TcpStream, GatewayCodec>),
-    Ws(Box<GatewayWs<TcpStream>>),
-}
-
-struct Listener {
-    transport: Transport,
-    listener: TcpListener,
-}
-
-impl Listener {
-    async fn bind(transport: Transport) -> Listener {
-        Listener {
-            transport,
-            listener: TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        }
-    }
-
-    fn url(&self) -> String {
-        let addr = self.listener.local_addr().unwrap();
-        match self.transport {
-            Transport::Tcp => format!("tcp://{addr}"),
-            Transport::Ws => format!("ws://{addr}/any/path"),
-        }
-    }
-
-    async fn accept(&self) -> Peer {
-        let (tcp, _) = self.listener.accept().await.unwrap();
-        match self.transport {
-            Transport::Tcp => Peer::Tcp(Framed::new(tcp, GatewayCodec::new())),
-            Transport::Ws => Peer::Ws(Box::new(
-                GatewayWs::accept(tcp, RoleKind::Gateway.limits())
-                    .await
-                    .unwrap(),
-            )),
-        }
-    }
-}
-
-impl Peer {
-    /// The next frame from the client; `None` at the end of the connection.
-    async fn recv(&mut self) -> Option<ClientFrame> {
-        let item = match self {
-            Peer::Tcp(framed) => framed.next().await?.ok()?,
-            Peer::Ws(ws) => ws.next().await?.ok()?,
-        };
-        Some(item.expect("the client sends valid requests"))
-    }
-
-    /// The next frame body from the client, as sent.
-    async fn recv_body(&mut self) -> Option<Bytes> {
-        self.recv().await.map(|frame| frame.bytes().clone())
-    }
-
-    /// The next request, skipping heartbeats.
-    async fn request(&mut self) -> TurmsRequest {
-        loop {
-            match self.recv().await.expect("connection open") {
-                ClientFrame::Heartbeat => continue,
-                ClientFrame::Request(request) => return request.decode().unwrap(),
-            }
-        }
-    }
-
-    async fn send_body(&mut self, body: Bytes) {
-        let result = match self {
-            Peer::Tcp(framed) => framed.send(body).await.map_err(|e| e.to_string()),
-            Peer::Ws(ws) => SinkExt::<Bytes>::send(ws, body)
-                .await
-                .map_err(|e| e.to_string()),
-        };
-        result.expect("peer send");
-    }
-
-    async fn send(&mut self, notification: TurmsNotification) {
-        self.send_body(Bytes::from(notification.encode_to_vec()))
-            .await;
-    }
-
-    /// Resets the connection (TCP: RST; WebSocket: the socket dropped without a close).
-    fn reset(self) {
-        match self {
-            Peer::Tcp(framed) => {
-                let tcp = framed.into_inner();
-                tcp.set_zero_linger().unwrap();
-                drop(tcp);
-            }
-            Peer::Ws(mut ws) => {
-                ws.transport()
-                    .get_ref()
-                    .get_ref()
-                    .set_zero_linger()
-                    .unwrap();
-                drop(ws);
-            }
-        }
-    }
-
-    /// Answers a login: session info before or after the OK, or none.
-    async fn accept_login(&mut self, info: SessionInfoOrder) -> TurmsRequest {
-        let request = self.request().await;
-        let id = request.request_id.unwrap();
-        if info == SessionInfoOrder::Before {
-            self.send(session_info("4242", "gw-1")).await;
-        }
-        self.send(ok(id)).await;
-        if info == SessionInfoOrder::After {
-            self.send(session_info("4242", "gw-1")).await;
-        }
-        request
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SessionInfoOrder {
-    Before,
-    After,
-    Never,
-}
-
-fn ok(request_id: i64) -> TurmsNotification {
-    answer(request_id, 1000, None)
-}
-
-fn answer(request_id: i64, code: i32, data: Option<data::Kind>) -> TurmsNotification {
-    TurmsNotification {
-        timestamp: 1_700_000_000_000,
-        request_id: Some(request_id),
-        code: Some(code),
-        data: data.map(|kind| Data { kind: Some(kind) }),
-        ..Default::default()
-    }
-}
-
-fn session_info(session_id: &str, server_id: &str) -> TurmsNotification {
-    TurmsNotification {
-        timestamp: 1_700_000_000_000,
-        data: Some(Data {
-            kind: Some(data::Kind::UserSession(UserSession {
-                session_id: session_id.into(),
-                server_id: server_id.into(),
-                ..Default::default()
-            })),
-        }),
-        ..Default::default()
-    }
-}
-
-fn close(status: i32, code: Option<i32>, reason: Option<&str>) -> TurmsNotification {
-    TurmsNotification {
-        timestamp: 1_700_000_000_000,
-        close_status: Some(status),
-        code,
-        reason: reason.map(str::to_owned),
-        ..Default::default()
-    }
-}
+// Scripted peers: a `GatewayPeer` on a `Listener` of either transport.
 
 fn builder() -> ClientBuilder {
     Client::builder()
-        .connect_timeout(SOON)
-        .request_timeout(SOON)
+        .connect_timeout(WAIT)
+        .request_timeout(WAIT)
         .session_info_grace(Duration::from_secs(1))
         .close_timeout(Duration::from_millis(500))
 }
 
 /// Connects `builder` to a fresh scripted peer.
 async fn connect_with(
-    transport: Transport,
+    transport: TransportKind,
     builder: ClientBuilder,
-) -> (Client, Events, Peer, Listener) {
+) -> (Client, Events, GatewayPeer, Listener) {
     let listener = Listener::bind(transport).await;
     let url = listener.url();
     let (connected, peer) = tokio::join!(builder.connect(&url), listener.accept());
@@ -222,12 +52,15 @@ async fn connect_with(
     (client, events, peer, listener)
 }
 
-async fn connect(transport: Transport) -> (Client, Events, Peer, Listener) {
+async fn connect(transport: TransportKind) -> (Client, Events, GatewayPeer, Listener) {
     connect_with(transport, builder()).await
 }
 
 /// Connects and logs in (session info first, as the gateway sends it).
-async fn logged_in(transport: Transport, builder: ClientBuilder) -> (Client, Events, Peer) {
+async fn logged_in(
+    transport: TransportKind,
+    builder: ClientBuilder,
+) -> (Client, Events, GatewayPeer) {
     let (client, events, mut peer, _listener) = connect_with(transport, builder).await;
     let (session, _) = tokio::join!(
         client.login(LoginRequest::new(1).password("123")),
@@ -241,9 +74,8 @@ async fn logged_in(transport: Transport, builder: ClientBuilder) -> (Client, Eve
 async fn events_until_disconnected(events: &mut Events) -> Vec<Event> {
     let mut seen = Vec::new();
     loop {
-        let event = tokio::time::timeout(SOON, events.recv())
+        let event = within("the next event until Disconnected", events.recv())
             .await
-            .expect("events keep coming until Disconnected")
             .expect("Disconnected comes before the end of the stream");
         let last = matches!(event, Event::Disconnected);
         if !matches!(
@@ -254,9 +86,8 @@ async fn events_until_disconnected(events: &mut Events) -> Vec<Event> {
         }
         if last {
             assert!(
-                tokio::time::timeout(SOON, events.recv())
+                within("the end of the events", events.recv())
                     .await
-                    .unwrap()
                     .is_none(),
                 "nothing after Disconnected"
             );
@@ -272,20 +103,6 @@ fn closed_info(event: &Event) -> Option<&CloseInfo> {
     }
 }
 
-fn message_to(recipient: i64, text: &str) -> Kind {
-    Kind::CreateMessageRequest(CreateMessageRequest {
-        recipient_id: Some(recipient),
-        text: Some(text.into()),
-        ..Default::default()
-    })
-}
-
-async fn within<F: Future<Output = ()>>(body: F) {
-    tokio::time::timeout(TEST_DEADLINE, body)
-        .await
-        .expect("test finished in time");
-}
-
 /// Runs one scenario on both transports.
 macro_rules! on_both_transports {
     ($($name:ident),* $(,)?) => {
@@ -293,7 +110,7 @@ macro_rules! on_both_transports {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    super::within(super::$name(super::Transport::Tcp)).await;
+                    super::bounded(super::$name(super::TransportKind::Tcp)).await;
                 }
             )*
         }
@@ -301,7 +118,7 @@ macro_rules! on_both_transports {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    super::within(super::$name(super::Transport::Ws)).await;
+                    super::bounded(super::$name(super::TransportKind::WebSocket)).await;
                 }
             )*
         }
@@ -339,7 +156,7 @@ on_both_transports!(
 // ---------------------------------------------------------------------------------------------
 // Login
 
-async fn login_with_session_info_before_the_response(transport: Transport) {
+async fn login_with_session_info_before_the_response(transport: TransportKind) {
     let (client, mut events, mut peer, _l) = connect(transport).await;
     let login = LoginRequest::new(7)
         .password("pw")
@@ -380,7 +197,7 @@ async fn login_with_session_info_before_the_response(transport: Transport) {
     assert_eq!(reported, session);
 }
 
-async fn login_with_session_info_after_the_response(transport: Transport) {
+async fn login_with_session_info_after_the_response(transport: TransportKind) {
     let (client, _events, mut peer, _l) = connect(transport).await;
     let (session, _) = tokio::join!(
         client.login(LoginRequest::new(1)),
@@ -391,7 +208,7 @@ async fn login_with_session_info_after_the_response(transport: Transport) {
     assert_eq!(session.server_id(), Some("gw-1"));
 }
 
-async fn login_without_session_info_returns_an_empty_session(transport: Transport) {
+async fn login_without_session_info_returns_an_empty_session(transport: TransportKind) {
     let (client, _events, mut peer, _l) = connect(transport).await;
     let (session, _) = tokio::join!(
         client.login(LoginRequest::new(1)),
@@ -401,13 +218,13 @@ async fn login_without_session_info_returns_an_empty_session(transport: Transpor
     assert_eq!(client.state(), SessionState::Open);
 }
 
-async fn refused_login_leaves_the_connection_open_for_another_try(transport: Transport) {
+async fn refused_login_leaves_the_connection_open_for_another_try(transport: TransportKind) {
     let (client, _events, mut peer, _l) = connect(transport).await;
     let peer_script = async {
         let request = peer.request().await;
         let mut refusal = answer(request.request_id.unwrap(), 2011, None);
         refusal.reason = Some("The user's login information does not match".into());
-        peer.send(refusal).await;
+        peer.notify(&refusal).await;
     };
     let (refused, ()) = tokio::join!(client.login(LoginRequest::new(1)), peer_script);
     let error = refused.unwrap_err();
@@ -427,7 +244,7 @@ async fn refused_login_leaves_the_connection_open_for_another_try(transport: Tra
     assert_eq!(client.state(), SessionState::Open);
 }
 
-async fn unanswered_login_times_out_and_closes_the_connection(transport: Transport) {
+async fn unanswered_login_times_out_and_closes_the_connection(transport: TransportKind) {
     let (client, mut events, mut peer, _l) = connect_with(
         transport,
         builder().request_timeout(Duration::from_millis(50)),
@@ -438,7 +255,7 @@ async fn unanswered_login_times_out_and_closes_the_connection(transport: Transpo
     assert_eq!(error.code(), ResponseStatusCode::REQUEST_TIMEOUT);
     // The server could still accept the login; the client does not leave it a session.
     assert!(request.request_id.is_some());
-    assert!(peer.recv().await.is_none(), "the connection stays open");
+    assert!(peer.next().await.is_none(), "the connection stays open");
     let seen = events_until_disconnected(&mut events).await;
     let closes: Vec<_> = seen.iter().filter_map(closed_info).collect();
     assert_eq!(closes.len(), 1);
@@ -446,7 +263,7 @@ async fn unanswered_login_times_out_and_closes_the_connection(transport: Transpo
     assert_eq!(client.state(), SessionState::Closed);
 }
 
-async fn abandoned_login_closes_the_connection(transport: Transport) {
+async fn abandoned_login_closes_the_connection(transport: TransportKind) {
     let (client, _events, mut peer, _l) = connect(transport).await;
     let abandoned = async {
         tokio::select! {
@@ -457,11 +274,11 @@ async fn abandoned_login_closes_the_connection(transport: Transport) {
     // The login future is dropped once the server has its request.
     let request = abandoned.await;
     assert!(request.request_id.is_some());
-    assert!(peer.recv().await.is_none(), "the connection stays open");
+    assert!(peer.next().await.is_none(), "the connection stays open");
     assert_eq!(client.closed().await.origin, CloseOrigin::Local);
 }
 
-async fn session_rules_are_enforced_locally(transport: Transport) {
+async fn session_rules_are_enforced_locally(transport: TransportKind) {
     let (client, mut events, mut peer, _l) = connect(transport).await;
     // Before login: refused locally with 301, nothing sent.
     let error = client.request(message_to(2, "early")).await.unwrap_err();
@@ -494,7 +311,7 @@ async fn session_rules_are_enforced_locally(transport: Transport) {
         ResponseStatusCode::CLIENT_SESSION_ALREADY_ESTABLISHED
     );
 
-    peer.send(close(600, None, None)).await;
+    peer.notify(&close(600, None, None)).await;
     let info = client.closed().await;
     assert_eq!(info.status(), SessionCloseStatus::DISCONNECTED_BY_ADMIN);
     // After the close: 301 for requests, logins and logouts alike.
@@ -513,7 +330,7 @@ async fn session_rules_are_enforced_locally(transport: Transport) {
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-async fn request_and_response_with_typed_helpers(transport: Transport) {
+async fn request_and_response_with_typed_helpers(transport: TransportKind) {
     let (client, _events, mut peer) = logged_in(transport, builder()).await;
     let script = async {
         // send_private_message → data.long
@@ -524,7 +341,7 @@ async fn request_and_response_with_typed_helpers(transport: Transport) {
         };
         assert_eq!(message.recipient_id, Some(2));
         assert_eq!(message.text.as_deref(), Some("hi"));
-        peer.send(answer(id, 1000, Some(data::Kind::Long(99))))
+        peer.notify(&answer(id, 1000, Some(data::Kind::Long(99))))
             .await;
 
         // send_group_message
@@ -533,7 +350,7 @@ async fn request_and_response_with_typed_helpers(transport: Transport) {
             panic!("{request:?}")
         };
         assert_eq!(message.group_id, Some(5));
-        peer.send(answer(
+        peer.notify(&answer(
             request.request_id.unwrap(),
             1000,
             Some(data::Kind::Long(100)),
@@ -554,7 +371,7 @@ async fn request_and_response_with_typed_helpers(transport: Transport) {
             }],
             last_updated_date: None,
         };
-        peer.send(answer(
+        peer.notify(&answer(
             request.request_id.unwrap(),
             1000,
             Some(data::Kind::UserInfosWithVersion(infos)),
@@ -567,7 +384,7 @@ async fn request_and_response_with_typed_helpers(transport: Transport) {
         let messages = Messages {
             messages: vec![Default::default(), Default::default()],
         };
-        peer.send(answer(
+        peer.notify(&answer(
             request.request_id.unwrap(),
             1000,
             Some(data::Kind::Messages(messages)),
@@ -580,14 +397,14 @@ async fn request_and_response_with_typed_helpers(transport: Transport) {
             panic!("{request:?}")
         };
         assert_eq!(update.user_status, UserStatus::Busy as i32);
-        peer.send(answer(request.request_id.unwrap(), 1001, None))
+        peer.notify(&answer(request.request_id.unwrap(), 1001, None))
             .await;
 
         // generic request refused with a business code and reason
         let request = peer.request().await;
         let mut refusal = answer(request.request_id.unwrap(), 5000, None);
         refusal.reason = Some("blocked".into());
-        peer.send(refusal).await;
+        peer.notify(&refusal).await;
     };
     let calls = async {
         assert_eq!(client.send_private_message(2, "hi").await.unwrap(), 99);
@@ -627,7 +444,7 @@ async fn request_and_response_with_typed_helpers(transport: Transport) {
     assert_eq!(error.code(), ResponseStatusCode::LOCAL_INVALID_REQUEST);
 }
 
-async fn thousand_concurrent_requests_resolve_to_their_callers(transport: Transport) {
+async fn thousand_concurrent_requests_resolve_to_their_callers(transport: TransportKind) {
     const N: i64 = 1000;
     let (client, _events, mut peer) = logged_in(transport, builder()).await;
     let calls = futures_util::future::join_all((0..N).map(|i| {
@@ -657,7 +474,7 @@ async fn thousand_concurrent_requests_resolve_to_their_callers(transport: Transp
                 panic!("{request:?}")
             };
             let recipient = message.recipient_id.unwrap();
-            peer.send(answer(
+            peer.notify(&answer(
                 request.request_id.unwrap(),
                 1000,
                 Some(data::Kind::Long(1_000_000 + recipient)),
@@ -668,7 +485,7 @@ async fn thousand_concurrent_requests_resolve_to_their_callers(transport: Transp
     tokio::join!(calls, script);
 }
 
-async fn request_timeout_is_102_and_the_late_answer_an_orphan(transport: Transport) {
+async fn request_timeout_is_102_and_the_late_answer_an_orphan(transport: TransportKind) {
     let (client, mut events, mut peer) = logged_in(
         transport,
         builder().request_timeout(Duration::from_millis(50)),
@@ -681,7 +498,7 @@ async fn request_timeout_is_102_and_the_late_answer_an_orphan(transport: Transpo
     };
     let request = peer.request().await;
     assert_eq!(request.request_id, Some(request_id));
-    peer.send(ok(request_id)).await;
+    peer.notify(&ok(request_id)).await;
     let orphan = next_matching(
         async || events.recv().await,
         |e| match e {
@@ -695,11 +512,11 @@ async fn request_timeout_is_102_and_the_late_answer_an_orphan(transport: Transpo
     assert_eq!(client.state(), SessionState::Open);
 }
 
-async fn response_without_code_is_200(transport: Transport) {
+async fn response_without_code_is_200(transport: TransportKind) {
     let (client, _events, mut peer) = logged_in(transport, builder()).await;
     let script = async {
         let request = peer.request().await;
-        peer.send(TurmsNotification {
+        peer.notify(&TurmsNotification {
             request_id: request.request_id,
             ..Default::default()
         })
@@ -711,11 +528,11 @@ async fn response_without_code_is_200(transport: Transport) {
     assert!(matches!(error, ClientError::MissingCode { .. }));
 }
 
-async fn orphan_response_is_an_event(transport: Transport) {
+async fn orphan_response_is_an_event(transport: TransportKind) {
     let (_client, mut events, mut peer) = logged_in(transport, builder()).await;
     let mut unparsable = answer(-1, 1106, None);
     unparsable.reason = Some("The request type is not allowed".into());
-    peer.send(unparsable).await;
+    peer.notify(&unparsable).await;
     let orphan = next_matching(
         async || events.recv().await,
         |e| match e {
@@ -728,7 +545,7 @@ async fn orphan_response_is_an_event(transport: Transport) {
     assert_eq!(orphan.code().unwrap().as_i32(), 1106);
 }
 
-async fn pushes_arrive_decoded(transport: Transport) {
+async fn pushes_arrive_decoded(transport: TransportKind) {
     let (_client, mut events, mut peer) = logged_in(transport, builder()).await;
     let relayed = TurmsRequest {
         request_id: Some(555),
@@ -740,13 +557,7 @@ async fn pushes_arrive_decoded(transport: Transport) {
         })),
         custom_attributes: Vec::new(),
     };
-    peer.send(TurmsNotification {
-        timestamp: 1,
-        requester_id: Some(2),
-        relayed_request: Some(relayed.clone()),
-        ..Default::default()
-    })
-    .await;
+    peer.notify(&push(2, relayed.clone())).await;
     let push = next_matching(
         async || events.recv().await,
         |e| match e {
@@ -761,7 +572,7 @@ async fn pushes_arrive_decoded(transport: Transport) {
 
     // A push whose relayed request does not decode is reported with its bytes.
     let broken = Bytes::from_static(&[0x50, 0x02, 0x62, 0x03, 0x42, 0x01, 0xff]);
-    peer.send_body(broken.clone()).await;
+    peer.send_raw(broken.clone()).await;
     let (frame, error) = next_matching(
         async || events.recv().await,
         |e| match e {
@@ -774,7 +585,7 @@ async fn pushes_arrive_decoded(transport: Transport) {
     assert!(!error.to_string().is_empty());
 
     // A notification that is none of the above is reported as such.
-    peer.send(TurmsNotification {
+    peer.notify(&TurmsNotification {
         timestamp: 2,
         data: Some(Data {
             kind: Some(data::Kind::String("news".into())),
@@ -796,18 +607,18 @@ async fn pushes_arrive_decoded(transport: Transport) {
 // ---------------------------------------------------------------------------------------------
 // Heartbeats
 
-async fn heartbeat_is_sent_when_idle_and_acked(transport: Transport) {
+async fn heartbeat_is_sent_when_idle_and_acked(transport: TransportKind) {
     let (client, mut events, mut peer) = logged_in(
         transport,
         builder().heartbeat_interval(Duration::from_millis(30)),
     )
     .await;
     // Idle after login: a heartbeat comes by itself.
-    match peer.recv().await.expect("connection open") {
+    match peer.next().await.expect("connection open") {
         ClientFrame::Heartbeat => {}
         ClientFrame::Request(r) => panic!("unexpected request {r:?}"),
     }
-    peer.send_body(Bytes::new()).await;
+    peer.send_raw(Bytes::new()).await;
     next_matching(
         async || events.recv().await,
         |e| matches!(e, Event::HeartbeatAck).then_some(()),
@@ -817,18 +628,18 @@ async fn heartbeat_is_sent_when_idle_and_acked(transport: Transport) {
     // An explicit heartbeat completes on the next empty frame, along with any other.
     let script = async {
         loop {
-            if let ClientFrame::Heartbeat = peer.recv().await.expect("open") {
+            if let ClientFrame::Heartbeat = peer.next().await.expect("open") {
                 break;
             }
         }
-        peer.send_body(Bytes::new()).await;
+        peer.send_raw(Bytes::new()).await;
     };
     let (a, b, ()) = tokio::join!(client.heartbeat(), client.heartbeat(), script);
     a.unwrap();
     b.unwrap();
 }
 
-async fn heartbeats_go_out_while_the_peer_floods(transport: Transport) {
+async fn heartbeats_go_out_while_the_peer_floods(transport: TransportKind) {
     let (_client, _events, peer) = logged_in(
         transport,
         builder()
@@ -836,29 +647,16 @@ async fn heartbeats_go_out_while_the_peer_floods(transport: Transport) {
             .event_capacity(8),
     )
     .await;
-    let push = TurmsNotification {
-        requester_id: Some(2),
-        relayed_request: Some(TurmsRequest {
-            request_id: Some(1),
-            kind: Some(message_to(1, "flood")),
-            custom_attributes: Vec::new(),
-        }),
-        ..Default::default()
-    };
-    let body = Bytes::from(push.encode_to_vec());
+    let body = Bytes::from(push(2, private_message(1, 1, "flood")).encode_to_vec());
     // The client has frames to read all the time; it must still send its heartbeat.
-    let saw_heartbeat = match peer {
-        Peer::Tcp(framed) => flood_until_heartbeat(framed.split(), body).await,
-        Peer::Ws(ws) => flood_until_heartbeat((*ws).split(), body).await,
-    };
+    let saw_heartbeat = flood_until_heartbeat(peer, body).await;
     assert!(saw_heartbeat);
 }
 
-async fn flood_until_heartbeat<S, R, E>((mut sink, mut stream): (S, R), body: Bytes) -> bool
-where
-    S: futures_util::Sink<Bytes> + Unpin,
-    R: futures_util::Stream<Item = Result<Result<ClientFrame, MalformedFrame>, E>> + Unpin,
-{
+/// Sends `body` over and over until the client's heartbeat arrives (`true`), or the connection
+/// ends (`false`).
+async fn flood_until_heartbeat(peer: GatewayPeer, body: Bytes) -> bool {
+    let (mut sink, mut stream) = peer.into_connection().split();
     let flood = async {
         loop {
             for _ in 0..1000 {
@@ -885,11 +683,11 @@ where
     }
 }
 
-async fn heartbeat_refusal_fails_the_call_and_is_reported(transport: Transport) {
+async fn heartbeat_refusal_fails_the_call_and_is_reported(transport: TransportKind) {
     let (client, mut events, mut peer) = logged_in(transport, builder().no_heartbeats()).await;
     let script = async {
-        assert!(matches!(peer.recv().await, Some(ClientFrame::Heartbeat)));
-        peer.send(answer(-100, 2104, None)).await;
+        assert!(matches!(peer.next().await, Some(ClientFrame::Heartbeat)));
+        peer.notify(&answer(-100, 2104, None)).await;
     };
     let (result, ()) = tokio::join!(client.heartbeat(), script);
     let error = result.unwrap_err();
@@ -909,7 +707,7 @@ async fn heartbeat_refusal_fails_the_call_and_is_reported(transport: Transport) 
     // 1201 with a reason, reported the same way.
     let mut unavailable = answer(-100, 1201, None);
     unavailable.reason = Some("shutting down".into());
-    peer.send(unavailable).await;
+    peer.notify(&unavailable).await;
     let (code, reason) = next_matching(
         async || events.recv().await,
         |e| match e {
@@ -927,7 +725,7 @@ async fn heartbeat_refusal_fails_the_call_and_is_reported(transport: Transport) 
 // ---------------------------------------------------------------------------------------------
 // Session end
 
-async fn every_close_status_is_reported_before_disconnected(transport: Transport) {
+async fn every_close_status_is_reported_before_disconnected(transport: TransportKind) {
     let statuses: Vec<i32> = SessionCloseStatus::all()
         .map(SessionCloseStatus::as_i32)
         .chain([0, 999])
@@ -942,7 +740,7 @@ async fn every_close_status_is_reported_before_disconnected(transport: Transport
         // The request is on its way before the close arrives.
         let request = peer.request().await;
         assert!(request.request_id.is_some());
-        peer.send(close(status, Some(1200 + status % 7), Some(&reason)))
+        peer.notify(&close(status, Some(1200 + status % 7), Some(&reason)))
             .await;
         // Then the gateway drops the connection as it does, which must change nothing.
         peer.reset();
@@ -978,15 +776,15 @@ async fn every_close_status_is_reported_before_disconnected(transport: Transport
     }
 }
 
-async fn logout_completes_on_the_close_notification(transport: Transport) {
+async fn logout_completes_on_the_close_notification(transport: TransportKind) {
     let (client, mut events, mut peer) = logged_in(transport, builder()).await;
     let script = async {
         let request = peer.request().await;
         assert!(matches!(request.kind, Some(Kind::DeleteSessionRequest(_))));
         assert!(request.request_id.unwrap() > 0);
-        peer.send(close(500, None, None)).await;
+        peer.notify(&close(500, None, None)).await;
         // The client closes its side itself: the peer sees the end of the stream.
-        assert!(peer.recv().await.is_none());
+        assert!(peer.next().await.is_none());
     };
     let (closed, ()) = tokio::join!(client.logout(), script);
     let info = closed.unwrap();
@@ -997,7 +795,7 @@ async fn logout_completes_on_the_close_notification(transport: Transport) {
     assert_eq!(closes, [&info], "500 is reported, not 300 (upstream #1612)");
 }
 
-async fn logout_completes_when_the_socket_closes(transport: Transport) {
+async fn logout_completes_when_the_socket_closes(transport: TransportKind) {
     let (client, mut events, mut peer) = logged_in(transport, builder()).await;
     let script = async {
         let request = peer.request().await;
@@ -1012,7 +810,7 @@ async fn logout_completes_when_the_socket_closes(transport: Transport) {
     assert_eq!(seen.iter().filter_map(closed_info).count(), 1);
 }
 
-async fn logout_completes_on_timeout(transport: Transport) {
+async fn logout_completes_on_timeout(transport: TransportKind) {
     let (client, mut events, mut peer) = logged_in(
         transport,
         builder().request_timeout(Duration::from_millis(50)),
@@ -1027,10 +825,10 @@ async fn logout_completes_on_timeout(transport: Transport) {
     let closes: Vec<_> = seen.iter().filter_map(closed_info).collect();
     assert_eq!(closes.len(), 1);
     assert_eq!(closes[0].origin, CloseOrigin::Local);
-    assert!(peer.recv().await.is_none());
+    assert!(peer.next().await.is_none());
 }
 
-async fn reset_mid_request_fails_pending_calls_with_301(transport: Transport) {
+async fn reset_mid_request_fails_pending_calls_with_301(transport: TransportKind) {
     let (client, mut events, mut peer) = logged_in(transport, builder()).await;
     let calls = futures_util::future::join_all((0..3).map(|i| {
         let client = client.clone();
@@ -1055,7 +853,7 @@ async fn reset_mid_request_fails_pending_calls_with_301(transport: Transport) {
     assert_eq!(closes[0].origin, CloseOrigin::Transport);
 }
 
-async fn broken_framing_fails_pending_calls_with_301(transport: Transport) {
+async fn broken_framing_fails_pending_calls_with_301(transport: TransportKind) {
     // TCP: a length prefix longer than 5 bytes. WebSocket: a message over the client's limit.
     let (client, mut events, peer) = logged_in(
         transport,
@@ -1066,18 +864,14 @@ async fn broken_framing_fails_pending_calls_with_301(transport: Transport) {
         let mut peer = peer;
         peer.request().await;
         // Keep the socket open: the client must end the connection by itself.
-        match peer {
-            Peer::Tcp(framed) => {
-                let mut tcp = framed.into_inner();
-                tcp.write_all(&[0xff; 6]).await.unwrap();
-                tcp.flush().await.unwrap();
-                Some(tcp)
+        match peer.kind() {
+            TransportKind::Tcp => {
+                peer.write_unframed(&[0xff; 6]).await;
+                Some(peer)
             }
-            Peer::Ws(mut ws) => {
-                SinkExt::<Bytes>::send(&mut ws, Bytes::from(vec![0x08; 4096]))
-                    .await
-                    .unwrap();
-                drop(ws.next().await);
+            TransportKind::WebSocket => {
+                peer.send_raw(vec![0x08; 4096]).await;
+                drop(peer.next_item().await);
                 None
             }
         }
@@ -1092,7 +886,7 @@ async fn broken_framing_fails_pending_calls_with_301(transport: Transport) {
     assert_eq!(client.close_info().unwrap().origin, CloseOrigin::Transport);
 }
 
-async fn malformed_frame_is_reported_and_the_stream_goes_on(transport: Transport) {
+async fn malformed_frame_is_reported_and_the_stream_goes_on(transport: TransportKind) {
     let (client, mut events, mut peer) = logged_in(
         transport,
         builder().request_timeout(Duration::from_millis(800)),
@@ -1101,14 +895,13 @@ async fn malformed_frame_is_reported_and_the_stream_goes_on(transport: Transport
     let script = async {
         let requests = [peer.request().await, peer.request().await];
         // An intact frame whose body is not a TurmsNotification.
-        peer.send_body(Bytes::from_static(&[0xff, 0xff, 0xff]))
-            .await;
+        peer.send_raw(Bytes::from_static(&[0xff, 0xff, 0xff])).await;
         // The stream goes on: the message to user 1 is answered, the other never is.
         let to_user_1 = requests
             .iter()
             .find(|r| matches!(&r.kind, Some(Kind::CreateMessageRequest(m)) if m.recipient_id == Some(1)))
             .unwrap();
-        peer.send(answer(
+        peer.notify(&answer(
             to_user_1.request_id.unwrap(),
             1000,
             Some(data::Kind::Long(1)),
@@ -1133,27 +926,18 @@ async fn malformed_frame_is_reported_and_the_stream_goes_on(transport: Transport
     assert_eq!(client.state(), SessionState::Open);
 }
 
-async fn flood_of_pushes_cannot_stall_or_grow_the_client(transport: Transport) {
+async fn flood_of_pushes_cannot_stall_or_grow_the_client(transport: TransportKind) {
     const FLOOD: usize = 3000;
     let (client, mut events, mut peer) = logged_in(transport, builder().event_capacity(16)).await;
-    let push = TurmsNotification {
-        requester_id: Some(2),
-        relayed_request: Some(TurmsRequest {
-            request_id: Some(1),
-            kind: Some(message_to(1, "spam")),
-            custom_attributes: Vec::new(),
-        }),
-        ..Default::default()
-    };
-    let body = Bytes::from(push.encode_to_vec());
+    let body = Bytes::from(push(2, private_message(1, 1, "spam")).encode_to_vec());
     let script = async {
         for _ in 0..FLOOD {
-            peer.send_body(body.clone()).await;
+            peer.send_raw(body.clone()).await;
         }
         // A request answered behind the flood still resolves: nobody reads the events, and
         // the client keeps reading anyway.
         let request = peer.request().await;
-        peer.send(answer(
+        peer.notify(&answer(
             request.request_id.unwrap(),
             1000,
             Some(data::Kind::Long(3)),
@@ -1180,14 +964,14 @@ async fn flood_of_pushes_cannot_stall_or_grow_the_client(transport: Transport) {
     assert!(kept <= 16, "{kept} events buffered");
 }
 
-async fn dropping_every_handle_closes_the_connection(transport: Transport) {
+async fn dropping_every_handle_closes_the_connection(transport: TransportKind) {
     let (client, mut events, mut peer) = logged_in(transport, builder()).await;
     let other = client.clone();
     drop(client);
     // One handle is left: still open.
     assert_eq!(other.state(), SessionState::Open);
     drop(other);
-    assert!(peer.recv().await.is_none());
+    assert!(peer.next().await.is_none());
     let seen = events_until_disconnected(&mut events).await;
     let closes: Vec<_> = seen.iter().filter_map(closed_info).collect();
     assert_eq!(closes.len(), 1);
@@ -1199,7 +983,7 @@ async fn dropping_every_handle_closes_the_connection(transport: Transport) {
 
 #[tokio::test]
 async fn connection_refused_is_a_network_error() {
-    within(async {
+    bounded(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
@@ -1214,7 +998,7 @@ async fn connection_refused_is_a_network_error() {
 
 #[tokio::test]
 async fn websocket_handshake_that_never_ends_is_a_connect_timeout() {
-    within(async {
+    bounded(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("ws://{}", listener.local_addr().unwrap());
         // Accept the TCP connection, never answer the handshake.
@@ -1240,12 +1024,12 @@ async fn bad_addresses_are_refused_before_connecting() {
 
 #[tokio::test]
 async fn requests_go_out_id_first_then_kind() {
-    within(async {
-        let (client, _events, mut peer) = logged_in(Transport::Tcp, builder()).await;
+    bounded(async {
+        let (client, _events, mut peer) = logged_in(TransportKind::Tcp, builder()).await;
         let (_, body) = tokio::join!(client.request(message_to(2, "order")), async {
-            let body = peer.recv_body().await.unwrap();
+            let body = peer.next().await.unwrap().bytes().clone();
             let request = TurmsRequest::decode(body.clone()).unwrap();
-            peer.send(ok(request.request_id.unwrap())).await;
+            peer.notify(&ok(request.request_id.unwrap())).await;
             body
         });
         // Field 1 (tag 08) first, then field 8 (tag 42): the order the gateway parses.
@@ -1258,9 +1042,9 @@ async fn requests_go_out_id_first_then_kind() {
 
 #[tokio::test]
 async fn traced_frames_show_both_directions() {
-    within(async {
+    bounded(async {
         let (client, mut events, mut peer) =
-            logged_in(Transport::Tcp, builder().trace_frames(true)).await;
+            logged_in(TransportKind::Tcp, builder().trace_frames(true)).await;
         let sent = next_matching(
             async || events.recv().await,
             |e| match e {
@@ -1281,7 +1065,7 @@ async fn traced_frames_show_both_directions() {
         .await;
         assert_eq!(received.class(), turms_wire::FrameClass::SessionInfo);
         drop(client);
-        assert!(peer.recv().await.is_none());
+        assert!(peer.next().await.is_none());
     })
     .await;
 }
@@ -1291,7 +1075,9 @@ async fn traced_frames_show_both_directions() {
 #[cfg(feature = "tls")]
 #[tokio::test]
 async fn wss_against_a_plain_peer_is_a_connect_error() {
-    within(async {
+    use tokio::io::AsyncWriteExt;
+
+    bounded(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let peer = tokio::spawn(async move {

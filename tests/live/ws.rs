@@ -1,8 +1,5 @@
 //! The WebSocket adapter over loopback: bodies, heartbeats, ignored text, limits, close.
 
-use std::future::Future;
-use std::time::Duration;
-
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -14,16 +11,10 @@ use turms_wire::codec::Limits;
 use turms_wire::codec::OutboundError;
 use turms_wire::role::RoleKind;
 use turms_wire::transport::ws::{websocket_config, WsError, WsTransport};
+use turms_wire_test_support::wait::bounded;
 
 type ClientSide = WsTransport<MaybeTlsStream<TcpStream>>;
 type GatewaySide = WsTransport<TcpStream>;
-
-/// Runs `test` with a time bound, so a hung connection fails instead of stalling the suite.
-async fn bounded<F: Future<Output = ()>>(test: F) {
-    tokio::time::timeout(Duration::from_secs(20), test)
-        .await
-        .expect("loopback test did not finish");
-}
 
 /// A connected pair over 127.0.0.1: (client side, gateway side).
 async fn pair(client: Limits, gateway: Limits) -> (ClientSide, GatewaySide) {
@@ -146,45 +137,29 @@ async fn the_peer_close_frame_is_kept() {
     .await;
 }
 
+/// The role-typed ends: a `ClientWs` (the adapter under test) against a `GatewayPeer` (the
+/// same adapter under `Connection`).
 mod roles {
     use super::*;
     use turms_wire::codec::{request_to_bytes, Heartbeat, HeartbeatAck};
     use turms_wire::frame::{ClientFrame, ServerFrame};
-    use turms_wire::proto::{turms_request, DeleteSessionRequest, TurmsNotification, TurmsRequest};
-    use turms_wire::transport::ws::{ClientWs, GatewayWs};
+    use turms_wire::proto::{TurmsNotification, TurmsRequest};
+    use turms_wire::transport::ws::ClientWs;
+    use turms_wire::transport::{TransportError, TransportKind};
+    use turms_wire_test_support::notifications::close;
+    use turms_wire_test_support::peer::{GatewayPeer, Listener};
+    use turms_wire_test_support::requests::logout;
 
     async fn roles(
         client: Limits,
         gateway: Limits,
-    ) -> (ClientWs<MaybeTlsStream<TcpStream>>, GatewayWs<TcpStream>) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let accept = tokio::spawn(async move {
-            let (tcp, _) = listener.accept().await.unwrap();
-            GatewayWs::accept(tcp, gateway).await.unwrap()
-        });
-        let client = ClientWs::connect(format!("ws://{addr}"), client)
-            .await
-            .unwrap();
-        (client, accept.await.unwrap())
-    }
-
-    fn delete_session(request_id: i64) -> TurmsRequest {
-        TurmsRequest {
-            request_id: Some(request_id),
-            kind: Some(turms_request::Kind::DeleteSessionRequest(
-                DeleteSessionRequest::default(),
-            )),
-            ..Default::default()
-        }
-    }
-
-    fn close_notification() -> TurmsNotification {
-        TurmsNotification {
-            timestamp: 1,
-            close_status: Some(500),
-            ..Default::default()
-        }
+    ) -> (ClientWs<MaybeTlsStream<TcpStream>>, GatewayPeer) {
+        let listener = Listener::bind(TransportKind::WebSocket).await;
+        let (client, gateway) = tokio::join!(
+            ClientWs::connect(format!("ws://{}", listener.addr()), client),
+            listener.accept_with_limits(gateway)
+        );
+        (client.unwrap(), gateway)
     }
 
     #[tokio::test]
@@ -192,7 +167,7 @@ mod roles {
         bounded(async {
             let (mut client, mut gateway) =
                 roles(RoleKind::Client.limits(), RoleKind::Gateway.limits()).await;
-            client.send(&delete_session(2)).await.unwrap();
+            client.send(&logout(2)).await.unwrap();
             client.send(Heartbeat).await.unwrap();
             client
                 .transport()
@@ -204,33 +179,30 @@ mod roles {
                 .send(Bytes::from_static(&[0x08, 0xff]))
                 .await
                 .unwrap();
-            client.send(&delete_session(3)).await.unwrap();
+            client.send(&logout(3)).await.unwrap();
 
-            match gateway.next().await.unwrap().unwrap().unwrap() {
+            match gateway.frame().await {
                 ClientFrame::Request(request) => {
-                    assert_eq!(request.bytes(), &request_to_bytes(&delete_session(2)));
+                    assert_eq!(request.bytes(), &request_to_bytes(&logout(2)));
                     assert_eq!(&request.bytes()[..], [0x08, 0x02, 0x22, 0x00]);
                 }
                 other => panic!("{other:?}"),
             }
-            assert_eq!(
-                gateway.next().await.unwrap().unwrap().unwrap(),
-                ClientFrame::Heartbeat
-            );
-            let malformed = gateway.next().await.unwrap().unwrap().unwrap_err();
+            assert_eq!(gateway.frame().await, ClientFrame::Heartbeat);
+            let malformed = gateway.next_item().await.unwrap().unwrap_err();
             assert_eq!(&malformed.bytes[..], [0x08, 0xff]);
-            let next = gateway.next().await.unwrap().unwrap().unwrap();
-            assert_eq!(next.decode().unwrap(), delete_session(3));
+            let next = gateway.frame().await;
+            assert_eq!(next.decode().unwrap(), logout(3));
 
-            gateway.send(HeartbeatAck).await.unwrap();
-            gateway.send(&close_notification()).await.unwrap();
+            gateway.send(HeartbeatAck).await;
+            gateway.notify(&close(500, None, None)).await;
             assert_eq!(
                 client.next().await.unwrap().unwrap().unwrap(),
                 ServerFrame::HeartbeatAck
             );
             let closed = client.next().await.unwrap().unwrap().unwrap();
             assert!(matches!(closed, ServerFrame::Close(_)), "{closed:?}");
-            assert_eq!(closed.decode().unwrap(), close_notification());
+            assert_eq!(closed.decode().unwrap(), close(500, None, None));
         })
         .await;
     }
@@ -249,18 +221,18 @@ mod roles {
                 WsError::Outbound(OutboundError::EmptyMessage)
             ));
             let err = gateway
-                .send(&TurmsNotification::default())
+                .try_send(&TurmsNotification::default())
                 .await
                 .unwrap_err();
             assert!(matches!(
                 err,
-                WsError::Outbound(OutboundError::EmptyMessage)
+                TransportError::WebSocket(WsError::Outbound(OutboundError::EmptyMessage))
             ));
             let big = TurmsNotification {
                 reason: Some("r".repeat(40)),
                 ..Default::default()
             };
-            gateway.send(&big).await.unwrap();
+            gateway.notify(&big).await;
             let err = client.next().await.unwrap().unwrap_err();
             assert!(
                 matches!(err, WsError::MessageTooLarge { max: 32, .. }),
@@ -283,7 +255,7 @@ mod roles {
                 }))
                 .await
                 .unwrap();
-            assert!(gateway.next().await.is_none());
+            assert!(gateway.received().await.is_none());
             let frame = gateway.peer_close().unwrap().unwrap();
             assert_eq!(frame.code, CloseCode::Away);
             assert_eq!(frame.reason.as_str(), "bye");

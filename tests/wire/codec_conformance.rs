@@ -9,9 +9,10 @@ use serde_json::Value;
 use tokio_util::codec::{Decoder, Encoder};
 use turms_wire::codec::{encode_request, request_to_bytes, ClientCodec, Framing, FramingError};
 use turms_wire::frame::ServerFrame;
-use turms_wire::proto::{turms_request, CreateSessionRequest, DeleteSessionRequest, TurmsRequest};
+use turms_wire::proto::{turms_request, DeviceType, TurmsRequest};
 use turms_wire::role::RoleKind;
 use turms_wire_test_support::data;
+use turms_wire_test_support::requests::{login_request, logout};
 
 /// A file under `tests/data/conformance/`.
 fn read(path: &str) -> Vec<u8> {
@@ -350,27 +351,9 @@ fn every_request_vector_reencodes_in_gateway_order() {
 
 #[test]
 fn protocol_examples_encode_byte_for_byte() {
-    let login = TurmsRequest {
-        request_id: Some(1),
-        kind: Some(turms_request::Kind::CreateSessionRequest(
-            CreateSessionRequest {
-                version: 1,
-                user_id: 1,
-                password: Some("123".to_owned()),
-                user_status: Some(0),
-                device_type: 0,
-                ..Default::default()
-            },
-        )),
-        ..Default::default()
-    };
-    let delete = TurmsRequest {
-        request_id: Some(2),
-        kind: Some(turms_request::Kind::DeleteSessionRequest(
-            DeleteSessionRequest::default(),
-        )),
-        ..Default::default()
-    };
+    // The login as the official clients build it (version 1, AVAILABLE, DESKTOP), the logout.
+    let login = login_request(1, 1, Some("123"), DeviceType::Desktop);
+    let delete = logout(2);
     let mut framing = Framing::client();
     let mut wire = BytesMut::new();
     framing.encode(request_to_bytes(&login), &mut wire).unwrap();

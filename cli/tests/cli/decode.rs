@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver};
-use std::time::Duration;
 
 use prost_reflect::MessageDescriptor;
 use serde_json::Value;
@@ -14,10 +13,7 @@ use turms_wire::status::{ResponseStatusCode, SessionCloseStatus};
 
 use turms_wire_test_support::data::{self, parse_json, read_json, BadEntry, Vector};
 use turms_wire_test_support::proto_json_eq::compare_message;
-
-/// How long a streaming test waits for a line before it gives up: a safety net so that a
-/// broken binary fails the test instead of hanging it, not a measure of speed.
-const SAFETY_NET: Duration = Duration::from_secs(60);
+use turms_wire_test_support::wait;
 
 fn turms_wire(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_turms-wire"))
@@ -589,10 +585,7 @@ impl Running {
     }
 
     fn next_line(&self) -> Value {
-        let line = self
-            .lines
-            .recv_timeout(SAFETY_NET)
-            .expect("a line while stdin is still open");
+        let line = wait::recv(&self.lines, "a line while stdin is still open");
         parse_json(line.as_bytes())
     }
 }

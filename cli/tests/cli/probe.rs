@@ -12,6 +12,7 @@ use turms_wire::gateway::{CloseNotice, GatewayBuilder, GatewayHandle, ScriptedRe
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::TurmsRequest;
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
+use turms_wire_test_support::wait::{deadline, next_matching, within};
 
 const BIN: &str = env!("CARGO_BIN_EXE_turms-wire");
 /// The probe must have finished well before this, whatever the peer does.
@@ -26,10 +27,13 @@ async fn run(args: &[&str]) -> (i32, Vec<Value>) {
         .kill_on_drop(true)
         .spawn()
         .expect("spawn turms-wire");
-    let output = tokio::time::timeout(PROCESS_DEADLINE, child.wait_with_output())
-        .await
-        .expect("probe finished in bounded time")
-        .expect("probe output");
+    let output = deadline(
+        PROCESS_DEADLINE,
+        "the probe finishing",
+        child.wait_with_output(),
+    )
+    .await
+    .expect("probe output");
     let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
     let lines = stdout
         .lines()
@@ -204,12 +208,14 @@ async fn login_message_and_logout_exit_0_on_both_transports() {
         assert_eq!(closed["close_status_name"], "DISCONNECTED_BY_CLIENT");
 
         // Bob got the message the probe sent.
-        let push = loop {
-            match bob_events.recv().await.unwrap() {
-                Event::Push(push) => break push,
-                _ => continue,
-            }
-        };
+        let push = next_matching(
+            async || bob_events.recv().await,
+            |event| match event {
+                Event::Push(push) => Some(push),
+                _ => None,
+            },
+        )
+        .await;
         assert_eq!(push.requester_id, Some(1));
         let Some(Kind::CreateMessageRequest(message)) = &push.request.kind else {
             panic!("{push:?}")
@@ -233,14 +239,12 @@ async fn pushes_received_while_waiting_are_printed() {
     let probe =
         tokio::spawn(async move { probe_json(&server, "2", "123", &["--wait", "1.5"]).await });
     // Send once the probe's session is there.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !gateway.sessions().iter().any(|s| s.user_id == 2) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the probe logged in"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    within("the probe logging in", async {
+        while !gateway.sessions().iter().any(|s| s.user_id == 2) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
     alice
         .send_private_message(2, "are you there?")
         .await
@@ -329,10 +333,13 @@ async fn text_output_tells_the_same_story() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let output = tokio::time::timeout(PROCESS_DEADLINE, child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
+    let output = deadline(
+        PROCESS_DEADLINE,
+        "the probe finishing",
+        child.wait_with_output(),
+    )
+    .await
+    .unwrap();
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(
@@ -356,10 +363,13 @@ async fn demo_tells_the_whole_story_and_exits_0() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let output = tokio::time::timeout(PROCESS_DEADLINE, child.wait_with_output())
-        .await
-        .expect("the demo ends by itself")
-        .unwrap();
+    let output = deadline(
+        PROCESS_DEADLINE,
+        "the demo ending by itself",
+        child.wait_with_output(),
+    )
+    .await
+    .unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
         output.status.code(),

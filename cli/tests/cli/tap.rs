@@ -9,24 +9,20 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use prost::Message;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
 use turms_wire::codec::{notification_to_bytes, request_to_bytes, write_length_prefix};
-use turms_wire::proto::{
-    turms_notification, turms_request, CreateMessageRequest, CreateSessionRequest,
-    TurmsNotification, TurmsRequest,
-};
+use turms_wire::proto::turms_notification::data;
+use turms_wire::proto::{DeviceType, TurmsRequest};
+use turms_wire_test_support::wait::{self, SAFETY_NET};
+use turms_wire_test_support::{notifications, requests};
 
-/// How long a blocking step may take before the test gives up: a safety net so that a broken
-/// binary fails the test instead of hanging it, not a measure of speed.
-const SAFETY_NET: Duration = Duration::from_secs(60);
-
-// Frames.
+// Frames, as the bytes each side writes and expects.
 
 fn framed(body: &[u8]) -> Vec<u8> {
     let mut out = BytesMut::new();
@@ -36,69 +32,32 @@ fn framed(body: &[u8]) -> Vec<u8> {
 }
 
 fn login(request_id: i64) -> Bytes {
-    request_to_bytes(&TurmsRequest {
-        request_id: Some(request_id),
-        kind: Some(turms_request::Kind::CreateSessionRequest(
-            CreateSessionRequest {
-                user_id: 42,
-                ..Default::default()
-            },
-        )),
-        ..Default::default()
-    })
+    request_to_bytes(&requests::login_request(
+        request_id,
+        42,
+        None,
+        DeviceType::Desktop,
+    ))
 }
 
 fn send_message(request_id: i64, text: &str) -> Bytes {
-    request_to_bytes(&TurmsRequest {
-        request_id: Some(request_id),
-        kind: Some(turms_request::Kind::CreateMessageRequest(
-            CreateMessageRequest {
-                text: Some(text.into()),
-                recipient_id: Some(7),
-                ..Default::default()
-            },
-        )),
-        ..Default::default()
-    })
+    request_to_bytes(&requests::private_message(request_id, 7, text))
 }
 
 fn response(request_id: i64, code: i32) -> Bytes {
-    notification_to_bytes(&TurmsNotification {
-        timestamp: 1_700_000_000_000,
-        request_id: Some(request_id),
-        code: Some(code),
-        data: (code == 1000).then(|| turms_notification::Data {
-            kind: Some(turms_notification::data::Kind::Long(99)),
-        }),
-        ..Default::default()
-    })
+    let data = (code == 1000).then_some(data::Kind::Long(99));
+    notification_to_bytes(&notifications::response(request_id, code, data))
 }
 
 fn push(text: &str) -> Bytes {
-    notification_to_bytes(&TurmsNotification {
-        timestamp: 1_700_000_000_001,
-        requester_id: Some(8),
-        relayed_request: Some(TurmsRequest::decode_from(&send_message(5, text))),
-        ..Default::default()
-    })
+    notification_to_bytes(&notifications::push(
+        8,
+        requests::private_message(5, 7, text),
+    ))
 }
 
 fn close(status: i32) -> Bytes {
-    notification_to_bytes(&TurmsNotification {
-        timestamp: 1_700_000_000_002,
-        close_status: Some(status),
-        ..Default::default()
-    })
-}
-
-trait DecodeFrom {
-    fn decode_from(bytes: &[u8]) -> Self;
-}
-
-impl DecodeFrom for TurmsRequest {
-    fn decode_from(bytes: &[u8]) -> Self {
-        prost::Message::decode(bytes).unwrap()
-    }
+    notification_to_bytes(&notifications::close(status, None, None))
 }
 
 // Sockets.
@@ -195,11 +154,7 @@ impl TapProcess {
     }
 
     fn next(&self) -> Value {
-        let line = self
-            .lines
-            .recv_timeout(SAFETY_NET)
-            .expect("the tap prints a line");
-        json(&line)
+        json(&wait::recv(&self.lines, "the tap prints a line"))
     }
 
     /// Lines up to and including the close event of each of `conns`.
@@ -445,7 +400,7 @@ fn concurrent_connections_are_kept_apart() {
                     s.read_exact(&mut prefix).unwrap();
                     let mut body = vec![0; prefix[0] as usize];
                     s.read_exact(&mut body).unwrap();
-                    let request = TurmsRequest::decode_from(&body);
+                    let request = TurmsRequest::decode(&body[..]).unwrap();
                     let id = request.request_id.unwrap();
                     s.write_all(&framed(&response(id, 1000 + id as i32)))
                         .unwrap();
@@ -762,7 +717,7 @@ fn text_output_names_the_address_and_ends_with_a_summary() {
     let lines = forward_lines(stdout);
     let mut seen = Vec::new();
     while !seen.last().is_some_and(|l: &String| l.contains(" close (")) {
-        seen.push(lines.recv_timeout(SAFETY_NET).expect("a line"));
+        seen.push(wait::recv(&lines, "a line"));
     }
     assert!(seen[0].contains(" #1 open from 127.0.0.1:"), "{seen:?}");
     assert!(
