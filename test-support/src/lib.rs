@@ -10,9 +10,11 @@
 //! * [`requests`], [`notifications`]: the messages the tests send.
 //! * [`peer`]: one end of a connection under a test's control, over TCP or WebSocket.
 //! * [`wait`]: the one deadline wrapper.
+//! * `gateway` (feature `gateway`): a mock gateway started on loopback with its events kept.
 //!
 //! Of the library's optional features it needs only `ws` (the test peer talks WebSocket as
-//! well as TCP), so a test that uses it builds with whatever other features that test requires.
+//! well as TCP), so a test that uses it builds with whatever other features that test requires;
+//! the feature `gateway` adds the mock-gateway scenario.
 
 use std::sync::OnceLock;
 
@@ -22,6 +24,8 @@ pub mod classify;
 pub mod data;
 pub mod dynamic_eq;
 pub mod fuzz_checks;
+#[cfg(feature = "gateway")]
+pub mod gateway;
 pub mod notifications;
 pub mod peer;
 pub mod proto_json_eq;

@@ -1,51 +1,39 @@
 //! The client against the mock gateway, end to end on loopback, over TCP and WebSocket.
 
-use std::future::Future;
 use std::time::Duration;
 
 use turms_wire::client::{
     Client, ClientBuilder, CloseOrigin, Event, Events, LoginRequest, PushEvent, SessionState,
 };
 use turms_wire::frame::RequestKind;
-use turms_wire::gateway::{
-    CloseNotice, GatewayBuilder, GatewayHandle, Reply, ScriptedResponse, Session, SessionTarget,
-};
+use turms_wire::gateway::{CloseNotice, Reply, ScriptedResponse, Session, SessionTarget};
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::{DeviceType, QueryMessagesRequest, TurmsRequest, UserStatus};
+use turms_wire::transport::TransportKind;
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
-use turms_wire_test_support::wait::next_matching;
+use turms_wire_test_support::gateway::Scenario;
+use turms_wire_test_support::wait::{bounded, next_matching, within, WAIT};
 
-const TEST_DEADLINE: Duration = Duration::from_secs(20);
-const SOON: Duration = Duration::from_secs(5);
-
-async fn within<F: Future<Output = ()>>(body: F) {
-    tokio::time::timeout(TEST_DEADLINE, body)
-        .await
-        .expect("test finished in time");
-}
-
-fn gateway() -> GatewayBuilder {
-    GatewayBuilder::new()
-        .tcp("127.0.0.1:0".parse().unwrap())
-        .ws("127.0.0.1:0".parse().unwrap())
-        .password("123")
-        .group(100, [1, 2, 3])
-        .on_event(|_| {})
+/// The mock gateway every test starts: password `123`, group 100 of users 1, 2 and 3.
+async fn mock_gateway(
+    configure: impl FnOnce(turms_wire::gateway::GatewayBuilder) -> turms_wire::gateway::GatewayBuilder,
+) -> Scenario {
+    Scenario::start(|gateway| configure(gateway.password("123").group(100, [1, 2, 3]))).await
 }
 
 fn client() -> ClientBuilder {
     Client::builder()
-        .connect_timeout(SOON)
-        .request_timeout(SOON)
+        .connect_timeout(WAIT)
+        .request_timeout(WAIT)
         .close_timeout(Duration::from_millis(500))
 }
 
-fn tcp_url(gateway: &GatewayHandle) -> String {
-    format!("tcp://{}", gateway.tcp_addr().unwrap())
+fn tcp_url(gateway: &Scenario) -> String {
+    gateway.url(TransportKind::Tcp)
 }
 
-fn ws_url(gateway: &GatewayHandle) -> String {
-    gateway.ws_url().unwrap()
+fn ws_url(gateway: &Scenario) -> String {
+    gateway.url(TransportKind::WebSocket)
 }
 
 async fn login_at(url: &str, builder: ClientBuilder, user: i64) -> (Client, Events) {
@@ -83,8 +71,8 @@ fn message_text(push: &PushEvent) -> (Option<i64>, Option<String>) {
 
 #[tokio::test]
 async fn two_sessions_exchange_messages_tcp_to_ws_and_back() {
-    within(async {
-        let gateway = gateway().start().await.unwrap();
+    bounded(async {
+        let gateway = mock_gateway(|gateway| gateway).await;
         let (alice, mut alice_events) = login_at(&tcp_url(&gateway), client(), 1).await;
         let (bob, mut bob_events) = login_at(&ws_url(&gateway), client(), 2).await;
 
@@ -116,8 +104,8 @@ async fn two_sessions_exchange_messages_tcp_to_ws_and_back() {
 
 #[tokio::test]
 async fn group_message_reaches_every_other_member() {
-    within(async {
-        let gateway = gateway().start().await.unwrap();
+    bounded(async {
+        let gateway = mock_gateway(|gateway| gateway).await;
         let (alice, _alice_events) = login_at(&tcp_url(&gateway), client(), 1).await;
         let (_bob, mut bob_events) = login_at(&ws_url(&gateway), client(), 2).await;
         let (_carol, mut carol_events) = login_at(&tcp_url(&gateway), client(), 3).await;
@@ -152,9 +140,9 @@ async fn group_message_reaches_every_other_member() {
 
 #[tokio::test]
 async fn query_with_no_match_is_no_content_and_empty() {
-    within(async {
-        let gateway = gateway().start().await.unwrap();
-        for url in [tcp_url(&gateway), ws_url(&gateway)] {
+    bounded(async {
+        let gateway = mock_gateway(|gateway| gateway).await;
+        for url in gateway.urls() {
             let (alice, _events) = login_at(&url, client(), 1).await;
             let messages = alice
                 .query_messages(QueryMessagesRequest {
@@ -176,9 +164,9 @@ async fn query_with_no_match_is_no_content_and_empty() {
 
 #[tokio::test]
 async fn wrong_password_is_2011_and_the_connection_stays_open() {
-    within(async {
-        let gateway = gateway().start().await.unwrap();
-        for url in [tcp_url(&gateway), ws_url(&gateway)] {
+    bounded(async {
+        let gateway = mock_gateway(|gateway| gateway).await;
+        for url in gateway.urls() {
             let (client, _events) = client().connect(&url).await.unwrap();
             let error = client
                 .login(LoginRequest::new(1).password("wrong"))
@@ -203,9 +191,9 @@ async fn wrong_password_is_2011_and_the_connection_stays_open() {
 
 #[tokio::test]
 async fn logout_reports_500_from_the_gateway_on_both_transports() {
-    within(async {
-        let gateway = gateway().start().await.unwrap();
-        for url in [tcp_url(&gateway), ws_url(&gateway)] {
+    bounded(async {
+        let gateway = mock_gateway(|gateway| gateway).await;
+        for url in gateway.urls() {
             let (client, mut events) = login_at(&url, client(), 1).await;
             let info = client.logout().await.unwrap();
             assert_eq!(info.status(), SessionCloseStatus::DISCONNECTED_BY_CLIENT);
@@ -213,7 +201,7 @@ async fn logout_reports_500_from_the_gateway_on_both_transports() {
             // The close is reported once, then the connection ends: no 300 afterwards.
             let mut closes = Vec::new();
             loop {
-                match tokio::time::timeout(SOON, events.recv()).await.unwrap() {
+                match within("the next event", events.recv()).await {
                     Some(Event::SessionClosed(info)) => closes.push(info),
                     Some(Event::TransportError(e)) => panic!("transport error after close: {e}"),
                     Some(Event::Disconnected) | None => break,
@@ -229,12 +217,9 @@ async fn logout_reports_500_from_the_gateway_on_both_transports() {
 
 #[tokio::test]
 async fn heartbeats_keep_an_idle_session_alive_and_silence_gets_110() {
-    within(async {
-        let gateway = gateway()
-            .idle_timeout(Duration::from_millis(600))
-            .start()
-            .await
-            .unwrap();
+    bounded(async {
+        let gateway =
+            mock_gateway(|gateway| gateway.idle_timeout(Duration::from_millis(600))).await;
         // Heartbeats every 50 ms: the gateway's idle timeout never fires.
         let (alive, _events) = login_at(
             &tcp_url(&gateway),
@@ -245,7 +230,7 @@ async fn heartbeats_keep_an_idle_session_alive_and_silence_gets_110() {
         alive.heartbeat().await.unwrap();
         // Without heartbeats: closed with 110 HEARTBEAT_TIMEOUT.
         let (silent, _events) = login_at(&ws_url(&gateway), client().no_heartbeats(), 2).await;
-        let info = tokio::time::timeout(SOON, silent.closed()).await.unwrap();
+        let info = within("the close for silence", silent.closed()).await;
         assert_eq!(info.status(), SessionCloseStatus::HEARTBEAT_TIMEOUT);
         assert_eq!(info.origin, CloseOrigin::Server);
         // The other one, idle as long and longer, is still open.
@@ -258,11 +243,11 @@ async fn heartbeats_keep_an_idle_session_alive_and_silence_gets_110() {
 
 #[tokio::test]
 async fn second_login_of_the_same_device_closes_the_first_with_500() {
-    within(async {
-        let gateway = gateway().start().await.unwrap();
+    bounded(async {
+        let gateway = mock_gateway(|gateway| gateway).await;
         let (first, _events) = login_at(&tcp_url(&gateway), client(), 1).await;
         let (_second, _events2) = login_at(&ws_url(&gateway), client(), 1).await;
-        let info = tokio::time::timeout(SOON, first.closed()).await.unwrap();
+        let info = within("the first session's close", first.closed()).await;
         assert_eq!(info.status(), SessionCloseStatus::DISCONNECTED_BY_CLIENT);
         let error = first.send_private_message(2, "x").await.unwrap_err();
         assert_eq!(error.code().as_i32(), 301);
@@ -284,9 +269,9 @@ async fn second_login_of_the_same_device_closes_the_first_with_500() {
 
 #[tokio::test]
 async fn scripted_refusal_timeout_and_close_reach_the_caller_typed() {
-    within(async {
-        let gateway = gateway()
-            .script(|_: &Session, request: &TurmsRequest| match &request.kind {
+    bounded(async {
+        let gateway = mock_gateway(|gateway| {
+            gateway.script(|_: &Session, request: &TurmsRequest| match &request.kind {
                 Some(Kind::QueryUserProfilesRequest(_)) => Some(
                     ScriptedResponse::new(ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE)
                         .reason("not friends")
@@ -301,10 +286,9 @@ async fn scripted_refusal_timeout_and_close_reach_the_caller_typed() {
                 ),
                 _ => None,
             })
-            .start()
-            .await
-            .unwrap();
-        for url in [tcp_url(&gateway), ws_url(&gateway)] {
+        })
+        .await;
+        for url in gateway.urls() {
             let (client, _events) = login_at(
                 &url,
                 client().request_timeout(Duration::from_millis(500)),
@@ -341,15 +325,15 @@ async fn scripted_refusal_timeout_and_close_reach_the_caller_typed() {
 
 #[tokio::test]
 async fn admin_close_and_shutdown_carry_their_status() {
-    within(async {
-        let gateway = gateway().start().await.unwrap();
+    bounded(async {
+        let gateway = mock_gateway(|gateway| gateway).await;
         let (kicked, _events) = login_at(&tcp_url(&gateway), client(), 1).await;
         let (stays, _events2) = login_at(&ws_url(&gateway), client(), 2).await;
         gateway.close_session(
             SessionTarget::User(1),
             CloseNotice::new(SessionCloseStatus::USER_IS_BLOCKED).with_reason("blocked"),
         );
-        let info = tokio::time::timeout(SOON, kicked.closed()).await.unwrap();
+        let info = within("the kicked session's close", kicked.closed()).await;
         assert_eq!(info.status(), SessionCloseStatus::USER_IS_BLOCKED);
         assert_eq!(info.reason(), Some("blocked"));
         assert_eq!(
@@ -358,7 +342,7 @@ async fn admin_close_and_shutdown_carry_their_status() {
         );
         assert_eq!(stays.state(), SessionState::Open);
         gateway.shutdown().await;
-        let info = tokio::time::timeout(SOON, stays.closed()).await.unwrap();
+        let info = within("the close at shutdown", stays.closed()).await;
         assert_eq!(info.status(), SessionCloseStatus::SERVER_CLOSED);
         assert_eq!(
             info.recommendation(),

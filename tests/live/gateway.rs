@@ -1,18 +1,16 @@
-//! The mock gateway over loopback, driven by raw clients (`ClientPeer`): `Framed<TcpStream,
-//! ClientCodec>` on TCP and `ClientWs` on WebSocket.
+//! The mock gateway over loopback (`Scenario`), driven by raw clients (`ClientPeer`) over TCP
+//! and WebSocket.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use prost::Message as _;
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use turms_wire::frame::ServerFrame;
 use turms_wire::gateway::{
-    AuthDecision, CloseNotice, GatewayBuilder, GatewayEvent, GatewayHandle, LoginAttempt,
-    LoginConflictPolicy, Reply, ScriptedResponse, SessionTarget, TransportKind,
+    AuthDecision, CloseNotice, GatewayBuilder, GatewayEvent, LoginAttempt, LoginConflictPolicy,
+    Reply, ScriptedResponse, SessionTarget, TransportKind,
 };
 use turms_wire::proto::turms_notification::data::Kind as DataKind;
 use turms_wire::proto::turms_notification::Data;
@@ -22,7 +20,9 @@ use turms_wire::proto::{
     UpdateUserRequest,
 };
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
-use turms_wire_test_support::peer::ClientPeer;
+use turms_wire_test_support::gateway::Scenario;
+use turms_wire_test_support::notifications::push;
+use turms_wire_test_support::peer::TRANSPORTS;
 use turms_wire_test_support::requests::{
     group_message, login_request, logout, private_message, query_profiles, request,
 };
@@ -31,66 +31,13 @@ use turms_wire_test_support::wait::bounded;
 const LOOPBACK: &str = "127.0.0.1:0";
 const SERVER_ID: &str = "node-7";
 
-/// Every event the gateway reported.
-#[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<GatewayEvent>>>);
-
-impl Events {
-    fn lines(&self) -> Vec<String> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .map(ToString::to_string)
-            .collect()
-    }
-
-    fn all(&self) -> Vec<GatewayEvent> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-/// A gateway on both transports with quiet logs collected into `events`.
-fn builder(events: &Events) -> GatewayBuilder {
-    let events = events.clone();
-    GatewayBuilder::new()
-        .tcp(LOOPBACK.parse().unwrap())
-        .ws(LOOPBACK.parse().unwrap())
-        .server_id(SERVER_ID)
-        .on_event(move |event| events.0.lock().unwrap().push(event.clone()))
-}
-
-async fn start(builder: GatewayBuilder) -> GatewayHandle {
-    builder.start().await.expect("gateway starts")
-}
-
-/// A raw client connected to `gateway` over TCP.
-async fn tcp(gateway: &GatewayHandle) -> ClientPeer {
-    ClientPeer::tcp(gateway.tcp_addr().unwrap()).await
-}
-
-/// A raw client connected to `gateway` over WebSocket (the gateway ignores the path).
-async fn ws(gateway: &GatewayHandle) -> ClientPeer {
-    ClientPeer::ws(&format!("{}/any/path", gateway.ws_url().unwrap())).await
-}
-
-async fn connect(gateway: &GatewayHandle, transport: TransportKind) -> ClientPeer {
-    match transport {
-        TransportKind::Tcp => tcp(gateway).await,
-        TransportKind::WebSocket => ws(gateway).await,
-    }
-}
-
-const TRANSPORTS: [TransportKind; 2] = [TransportKind::Tcp, TransportKind::WebSocket];
-
 #[tokio::test]
 async fn login_pushes_session_info_before_the_ok_response() {
     bounded(async {
-        let events = Events::default();
-        let gateway = start(builder(&events).password("123")).await;
+        let gateway = Scenario::start(|gateway| gateway.password("123").server_id(SERVER_ID)).await;
         let mut clients = Vec::new();
         for (user, transport) in [(1, TransportKind::Tcp), (2, TransportKind::WebSocket)] {
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             client
                 .send(&login_request(77, user, Some("123"), DeviceType::Android))
                 .await;
@@ -134,12 +81,12 @@ async fn login_pushes_session_info_before_the_ok_response() {
         while gateway.sessions().len() != 1 {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        assert!(events.all().iter().any(|e| matches!(
+        assert!(gateway.events().all().iter().any(|e| matches!(
             e,
             GatewayEvent::SessionClosed { user_id: 2, reason, notified: false, .. }
                 if reason.status == SessionCloseStatus::CONNECTION_CLOSED
         )));
-        let lines = events.lines();
+        let lines = gateway.events().lines();
         assert_eq!(
             lines.iter().filter(|l| l.contains("login ok")).count(),
             2,
@@ -152,15 +99,14 @@ async fn login_pushes_session_info_before_the_ok_response() {
 #[tokio::test]
 async fn wrong_password_keeps_the_connection_open_until_the_login_timeout() {
     bounded(async {
-        let events = Events::default();
-        let gateway = start(
-            builder(&events)
+        let gateway = Scenario::start(|gateway| {
+            gateway
                 .password("123")
-                .login_timeout(Duration::from_millis(300)),
-        )
+                .login_timeout(Duration::from_millis(300))
+        })
         .await;
         for transport in TRANSPORTS {
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             client
                 .send(&login_request(5, 1, Some("wrong"), DeviceType::Desktop))
                 .await;
@@ -190,13 +136,15 @@ async fn wrong_password_keeps_the_connection_open_until_the_login_timeout() {
             }
         }
         assert!(gateway.sessions().is_empty());
-        let failed = events
+        let failed = gateway
+            .events()
             .all()
             .into_iter()
             .filter(|e| matches!(e, GatewayEvent::LoginFailed { code, .. } if *code == ResponseStatusCode::LOGIN_AUTHENTICATION_FAILED))
             .count();
         assert_eq!(failed, 4);
-        let timed_out = events
+        let timed_out = gateway
+            .events()
             .all()
             .into_iter()
             .filter(|e| {
@@ -212,8 +160,8 @@ async fn wrong_password_keeps_the_connection_open_until_the_login_timeout() {
 #[tokio::test]
 async fn other_client_versions_are_refused() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
-        let mut client = tcp(&gateway).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
+        let mut client = gateway.tcp().await;
         let mut login = login_request(9, 1, None, DeviceType::Desktop);
         if let Some(Kind::CreateSessionRequest(ref mut l)) = login.kind {
             l.version = 2;
@@ -235,18 +183,18 @@ async fn other_client_versions_are_refused() {
 #[tokio::test]
 async fn authenticator_decides_and_a_second_login_on_one_connection_is_refused() {
     bounded(async {
-        let gateway = start(builder(&Events::default()).authenticator(
-            |login: &LoginAttempt<'_>| match login.user_id() {
+        let gateway = Scenario::start(|gateway| {
+            gateway.authenticator(|login: &LoginAttempt<'_>| match login.user_id() {
                 13 => AuthDecision::user_not_active(),
                 14 => AuthDecision::deny_with_reason(
                     ResponseStatusCode::LOGIN_FROM_FORBIDDEN_DEVICE_TYPE,
                     "no phones",
                 ),
                 _ => AuthDecision::Allow,
-            },
-        ))
+            })
+        })
         .await;
-        let mut client = tcp(&gateway).await;
+        let mut client = gateway.tcp().await;
         client
             .send(&login_request(1, 13, None, DeviceType::Desktop))
             .await;
@@ -279,9 +227,9 @@ async fn authenticator_decides_and_a_second_login_on_one_connection_is_refused()
 #[tokio::test]
 async fn heartbeats_before_and_after_login() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
         for transport in TRANSPORTS {
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             client.heartbeat().await;
             let ServerFrame::HeartbeatFailure(failure) = client.frame().await else {
                 panic!("expected a heartbeat failure");
@@ -305,9 +253,9 @@ async fn heartbeats_before_and_after_login() {
 #[tokio::test]
 async fn requests_before_login_get_1200_and_logout_before_login_nothing() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
         for transport in TRANSPORTS {
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             client.send(&query_profiles(41)).await;
             let refused = client.response().await;
             assert_eq!(refused.request_id, Some(41));
@@ -324,10 +272,10 @@ async fn requests_before_login_get_1200_and_logout_before_login_nothing() {
 #[tokio::test]
 async fn idle_sessions_close_with_heartbeat_timeout() {
     bounded(async {
-        let events = Events::default();
-        let gateway = start(builder(&events).idle_timeout(Duration::from_millis(150))).await;
+        let gateway =
+            Scenario::start(|gateway| gateway.idle_timeout(Duration::from_millis(150))).await;
         for transport in TRANSPORTS {
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             let session_id = client.login(3, DeviceType::Browser).await;
             let closed = client.closed().await;
             assert_eq!(closed.close_status, Some(110));
@@ -335,7 +283,7 @@ async fn idle_sessions_close_with_heartbeat_timeout() {
             assert_eq!(closed.reason, None);
             client.expect_end().await;
             assert!(gateway.sessions().is_empty());
-            assert!(events.all().iter().any(|e| matches!(
+            assert!(gateway.events().all().iter().any(|e| matches!(
                 e,
                 GatewayEvent::SessionClosed { session_id: id, reason, notified: true, .. }
                     if *id == session_id && reason.status == SessionCloseStatus::HEARTBEAT_TIMEOUT
@@ -349,8 +297,8 @@ async fn idle_sessions_close_with_heartbeat_timeout() {
 async fn heartbeats_and_requests_keep_a_session_alive() {
     bounded(async {
         let gateway =
-            start(builder(&Events::default()).idle_timeout(Duration::from_millis(400))).await;
-        let mut client = tcp(&gateway).await;
+            Scenario::start(|gateway| gateway.idle_timeout(Duration::from_millis(400))).await;
+        let mut client = gateway.tcp().await;
         client.login(3, DeviceType::Desktop).await;
         // Six pauses of 100 ms outlast the idle timeout; each is followed by activity.
         for round in 0..6 {
@@ -371,13 +319,13 @@ async fn heartbeats_and_requests_keep_a_session_alive() {
 #[tokio::test]
 async fn a_second_login_on_the_same_device_type_closes_the_first_with_500() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
-        let mut first = tcp(&gateway).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
+        let mut first = gateway.tcp().await;
         let first_id = first.login(1, DeviceType::Desktop).await;
-        let mut phone = ws(&gateway).await;
+        let mut phone = gateway.ws().await;
         phone.login(1, DeviceType::Android).await;
 
-        let mut second = ws(&gateway).await;
+        let mut second = gateway.ws().await;
         let second_id = second.login(1, DeviceType::Desktop).await;
         assert_ne!(first_id, second_id);
 
@@ -401,11 +349,11 @@ async fn a_second_login_on_the_same_device_type_closes_the_first_with_500() {
 async fn the_decline_policy_refuses_the_second_login() {
     bounded(async {
         let gateway =
-            start(builder(&Events::default()).login_conflict(LoginConflictPolicy::DeclineNew))
+            Scenario::start(|gateway| gateway.login_conflict(LoginConflictPolicy::DeclineNew))
                 .await;
-        let mut first = tcp(&gateway).await;
+        let mut first = gateway.tcp().await;
         first.login(1, DeviceType::Desktop).await;
-        let mut second = tcp(&gateway).await;
+        let mut second = gateway.tcp().await;
         second
             .send(&login_request(8, 1, None, DeviceType::Desktop))
             .await;
@@ -420,9 +368,9 @@ async fn the_decline_policy_refuses_the_second_login() {
 #[tokio::test]
 async fn logout_closes_with_500_and_no_response() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
         for transport in TRANSPORTS {
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             client.login(4, DeviceType::Ios).await;
             client.send(&logout(2)).await;
             // The close notification is the next frame: no response to the request.
@@ -444,9 +392,9 @@ async fn logout_closes_with_500_and_no_response() {
 async fn after_a_close_notification_requests_are_ignored_until_the_close_timeout() {
     bounded(async {
         let gateway =
-            start(builder(&Events::default()).close_timeout(Duration::from_millis(200))).await;
+            Scenario::start(|gateway| gateway.close_timeout(Duration::from_millis(200))).await;
         for transport in TRANSPORTS {
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             client.login(4, DeviceType::Desktop).await;
             client.send(&logout(2)).await;
             assert_eq!(client.closed().await.close_status, Some(500));
@@ -497,10 +445,9 @@ const UNREADABLE: [(&[u8], &str); 6] = [
 #[tokio::test]
 async fn accept_rule_violations_get_minus_one_and_1100_then_1106() {
     bounded(async {
-        let events = Events::default();
-        let gateway = start(builder(&events)).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
         for transport in TRANSPORTS {
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             for (body, message) in UNREADABLE {
                 client.send_raw(body).await;
                 let refused = client.response().await;
@@ -526,7 +473,11 @@ async fn accept_rule_violations_get_minus_one_and_1100_then_1106() {
             client.heartbeat().await;
             assert!(matches!(client.frame().await, ServerFrame::HeartbeatAck));
         }
-        assert!(events.lines().iter().any(|l| l.contains("refused")));
+        assert!(gateway
+            .events()
+            .lines()
+            .iter()
+            .any(|l| l.contains("refused")));
     })
     .await;
 }
@@ -534,8 +485,8 @@ async fn accept_rule_violations_get_minus_one_and_1100_then_1106() {
 #[tokio::test]
 async fn request_ids_must_be_positive() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
-        let mut client = tcp(&gateway).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
+        let mut client = gateway.tcp().await;
         for logged_in in [false, true] {
             if logged_in {
                 client.login(1, DeviceType::Desktop).await;
@@ -558,9 +509,9 @@ async fn request_ids_must_be_positive() {
 #[tokio::test]
 async fn responses_carry_the_request_id_the_gateway_reads_before_the_kind() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
         for transport in TRANSPORTS {
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             client.login(1, DeviceType::Desktop).await;
             // request_id 5 and the kind, as every client writes them, then request_id 9, which
             // a full decode would keep and the real gateway never reads.
@@ -586,17 +537,14 @@ const BAD_PREFIXES: [&[u8]; 3] = [
 #[tokio::test]
 async fn bad_length_prefix_before_login_drops_the_connection() {
     bounded(async {
-        let events = Events::default();
-        let gateway = start(builder(&events)).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
         for prefix in BAD_PREFIXES {
-            let mut stream = TcpStream::connect(gateway.tcp_addr().unwrap())
-                .await
-                .unwrap();
-            stream.write_all(prefix).await.unwrap();
-            let mut client = ClientPeer::over(stream);
+            let mut client = gateway.tcp().await;
+            client.write_unframed(prefix).await;
             client.expect_end().await;
         }
-        let violations = events
+        let violations = gateway
+            .events()
             .all()
             .into_iter()
             .filter(|e| {
@@ -617,15 +565,11 @@ async fn bad_length_prefix_before_login_drops_the_connection() {
 #[tokio::test]
 async fn bad_length_prefix_after_login_closes_with_200_and_1200() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
         for prefix in BAD_PREFIXES {
-            let mut client = tcp(&gateway).await;
+            let mut client = gateway.tcp().await;
             client.login(1, DeviceType::Desktop).await;
-            let tcp = client
-                .connection_mut()
-                .tcp_stream_mut()
-                .expect("a TCP client");
-            tcp.write_all(prefix).await.unwrap();
+            client.write_unframed(prefix).await;
             let closed = client.closed().await;
             assert_eq!(closed.close_status, Some(200));
             assert_eq!(closed.code, Some(1200));
@@ -640,14 +584,14 @@ async fn bad_length_prefix_after_login_closes_with_200_and_1200() {
 #[tokio::test]
 async fn oversize_websocket_messages_follow_the_same_rule() {
     bounded(async {
-        let gateway = start(builder(&Events::default()).max_frame(64)).await;
+        let gateway = Scenario::start(|gateway| gateway.max_frame(64)).await;
         static BIG: [u8; 65] = [0x08; 65];
 
-        let mut anonymous = ws(&gateway).await;
+        let mut anonymous = gateway.ws().await;
         anonymous.send_raw(&BIG[..]).await;
         anonymous.expect_end().await;
 
-        let mut client = ws(&gateway).await;
+        let mut client = gateway.ws().await;
         client.login(1, DeviceType::Desktop).await;
         client.send_raw(&BIG[..]).await;
         let closed = client.closed().await;
@@ -661,18 +605,18 @@ async fn oversize_websocket_messages_follow_the_same_rule() {
 #[tokio::test]
 async fn private_messages_reach_every_device_of_the_recipient_and_the_senders_others() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
-        let mut sender = tcp(&gateway).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
+        let mut sender = gateway.tcp().await;
         sender.login(1, DeviceType::Desktop).await;
         // The sender's other device gets the message too (Turms'
         // send-message-to-other-sender-online-devices); the sending session only its response.
-        let mut senders_phone = ws(&gateway).await;
+        let mut senders_phone = gateway.ws().await;
         senders_phone.login(1, DeviceType::Android).await;
-        let mut desktop = tcp(&gateway).await;
+        let mut desktop = gateway.tcp().await;
         desktop.login(2, DeviceType::Desktop).await;
-        let mut phone = ws(&gateway).await;
+        let mut phone = gateway.ws().await;
         phone.login(2, DeviceType::Android).await;
-        let mut bystander = tcp(&gateway).await;
+        let mut bystander = gateway.tcp().await;
         bystander.login(3, DeviceType::Desktop).await;
 
         let sent = private_message(31, 2, "hello");
@@ -730,11 +674,11 @@ async fn private_messages_reach_every_device_of_the_recipient_and_the_senders_ot
 #[tokio::test]
 async fn group_messages_reach_the_other_members() {
     bounded(async {
-        let gateway = start(builder(&Events::default()).group(100, [1, 2])).await;
+        let gateway = Scenario::start(|gateway| gateway.group(100, [1, 2])).await;
         gateway.add_group(100, [3]);
         let mut members = Vec::new();
         for user in [1, 2, 3, 4] {
-            let mut client = tcp(&gateway).await;
+            let mut client = gateway.tcp().await;
             client.login(user, DeviceType::Desktop).await;
             members.push(client);
         }
@@ -764,8 +708,8 @@ async fn group_messages_reach_the_other_members() {
 #[tokio::test]
 async fn messages_are_refused_without_a_target_or_as_system_messages() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
-        let mut client = tcp(&gateway).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
+        let mut client = gateway.tcp().await;
         client.login(1, DeviceType::Desktop).await;
         client
             .send(&request(
@@ -789,10 +733,10 @@ async fn messages_are_refused_without_a_target_or_as_system_messages() {
 #[tokio::test]
 async fn query_messages_answers_from_the_store() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
-        let mut alice = tcp(&gateway).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
+        let mut alice = gateway.tcp().await;
         alice.login(1, DeviceType::Desktop).await;
-        let mut bob = ws(&gateway).await;
+        let mut bob = gateway.ws().await;
         bob.login(2, DeviceType::Desktop).await;
 
         for (id, text) in [(1, "one"), (2, "two"), (3, "three")] {
@@ -878,8 +822,8 @@ async fn query_messages_answers_from_the_store() {
 #[tokio::test]
 async fn unscripted_requests_get_no_content() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
-        let mut client = ws(&gateway).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
+        let mut client = gateway.ws().await;
         client.login(1, DeviceType::Desktop).await;
         client.send(&query_profiles(5)).await;
         let answer = client.response().await;
@@ -894,9 +838,10 @@ async fn unscripted_requests_get_no_content() {
 #[tokio::test]
 async fn scripts_answer_ignore_or_close() {
     bounded(async {
-        let gateway = start(builder(&Events::default()).script(
-            |session: &turms_wire::gateway::Session, request: &TurmsRequest| {
-                match request.kind {
+        let gateway = Scenario::start(|gateway| {
+            gateway.script(
+                |session: &turms_wire::gateway::Session, request: &TurmsRequest| match request.kind
+                {
                     Some(Kind::QueryUserProfilesRequest(_)) => Some(
                         ScriptedResponse::new(ResponseStatusCode::from_i32(2301))
                             .reason(format!("user {} may not look", session.user_id))
@@ -911,11 +856,11 @@ async fn scripts_answer_ignore_or_close() {
                     ),
                     Some(Kind::UpdateUserRequest(_)) => Some(Reply::Ignore),
                     _ => None,
-                }
-            },
-        ))
+                },
+            )
+        })
         .await;
-        let mut client = tcp(&gateway).await;
+        let mut client = gateway.tcp().await;
         client.login(1, DeviceType::Desktop).await;
         client.send(&query_profiles(3)).await;
         let answer = client.response().await;
@@ -945,7 +890,7 @@ async fn scripts_answer_ignore_or_close() {
         client.send(&query_profiles(7)).await;
         assert_eq!(client.response().await.code, Some(1001));
 
-        let mut blocked = ws(&gateway).await;
+        let mut blocked = gateway.ws().await;
         gateway.set_script(
             |session: &turms_wire::gateway::Session, request: &TurmsRequest| {
                 (session.user_id == 9 && matches!(request.kind, Some(Kind::UpdateUserRequest(_))))
@@ -976,18 +921,13 @@ async fn scripts_answer_ignore_or_close() {
 #[tokio::test]
 async fn pushes_reach_users_and_sessions() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
-        let mut desktop = tcp(&gateway).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
+        let mut desktop = gateway.tcp().await;
         let desktop_id = desktop.login(1, DeviceType::Desktop).await;
-        let mut phone = ws(&gateway).await;
+        let mut phone = gateway.ws().await;
         phone.login(1, DeviceType::Ios).await;
 
-        let notification = TurmsNotification {
-            timestamp: 99,
-            requester_id: Some(5),
-            relayed_request: Some(query_profiles(123)),
-            ..TurmsNotification::default()
-        };
+        let notification = push(5, query_profiles(123));
         assert_eq!(gateway.push(SessionTarget::User(1), &notification), 2);
         for client in [&mut desktop, &mut phone] {
             let ServerFrame::Push(push) = client.frame().await else {
@@ -1023,10 +963,10 @@ async fn pushes_reach_users_and_sessions() {
 #[tokio::test]
 async fn sessions_close_with_any_status_code_and_reason() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
         for (i, status) in SessionCloseStatus::all().enumerate() {
             let transport = TRANSPORTS[i % 2];
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             let session_id = client.login(50, DeviceType::Desktop).await;
             let code = ResponseStatusCode::from_i32(1000 + i as i32);
             let reason = format!("because {status}");
@@ -1047,7 +987,7 @@ async fn sessions_close_with_any_status_code_and_reason() {
             client.expect_end().await;
         }
         // A status alone, and an unknown one.
-        let mut client = tcp(&gateway).await;
+        let mut client = gateway.tcp().await;
         client.login(51, DeviceType::Desktop).await;
         gateway.close_session(
             SessionTarget::User(51),
@@ -1072,15 +1012,15 @@ async fn sessions_close_with_any_status_code_and_reason() {
 #[tokio::test]
 async fn shutdown_closes_every_session_with_201() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
         let tcp_addr = gateway.tcp_addr().unwrap();
         let mut clients = Vec::new();
         for (user, transport) in [(1, TransportKind::Tcp), (2, TransportKind::WebSocket)] {
-            let mut client = connect(&gateway, transport).await;
+            let mut client = gateway.connect(transport).await;
             client.login(user, DeviceType::Desktop).await;
             clients.push(client);
         }
-        let mut anonymous = tcp(&gateway).await;
+        let mut anonymous = gateway.tcp().await;
         anonymous.expect_quiet().await;
 
         gateway.shutdown().await;
@@ -1120,10 +1060,10 @@ async fn starting_needs_a_listener_and_a_free_address() {
 #[tokio::test]
 async fn shutdown_does_not_wait_for_a_client_that_stopped_reading() {
     bounded(async {
-        let gateway = start(builder(&Events::default())).await;
-        let mut stalled = tcp(&gateway).await;
+        let gateway = Scenario::start(|gateway| gateway).await;
+        let mut stalled = gateway.tcp().await;
         stalled.login(1, DeviceType::Desktop).await;
-        let mut reader = ws(&gateway).await;
+        let mut reader = gateway.ws().await;
         reader.login(2, DeviceType::Desktop).await;
         // Far more than loopback socket buffers hold: the gateway's writes block.
         let big = Bytes::from(vec![0x08; 1 << 20]);

@@ -8,10 +8,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::process::Command;
 use turms_wire::client::{Client, Event, LoginRequest};
-use turms_wire::gateway::{CloseNotice, GatewayBuilder, GatewayHandle, ScriptedResponse, Session};
+use turms_wire::gateway::{CloseNotice, ScriptedResponse, Session};
 use turms_wire::proto::turms_request::Kind;
 use turms_wire::proto::TurmsRequest;
 use turms_wire::{ResponseStatusCode, SessionCloseStatus};
+use turms_wire_test_support::gateway::Scenario;
 use turms_wire_test_support::wait::{deadline, next_matching, within};
 
 const BIN: &str = env!("CARGO_BIN_EXE_turms-wire");
@@ -136,28 +137,14 @@ async fn bad_server_address_exits_2() {
 // ---------------------------------------------------------------------------------------------
 // Against the mock gateway (in this process)
 
-async fn mock_gateway() -> GatewayHandle {
-    GatewayBuilder::new()
-        .tcp("127.0.0.1:0".parse().unwrap())
-        .ws("127.0.0.1:0".parse().unwrap())
-        .password("123")
-        .on_event(|_| {})
-        .start()
-        .await
-        .unwrap()
-}
-
-fn urls(gateway: &GatewayHandle) -> [String; 2] {
-    [
-        format!("tcp://{}", gateway.tcp_addr().unwrap()),
-        gateway.ws_url().unwrap(),
-    ]
+async fn mock_gateway() -> Scenario {
+    Scenario::start(|gateway| gateway.password("123")).await
 }
 
 #[tokio::test]
 async fn login_message_and_logout_exit_0_on_both_transports() {
     let gateway = mock_gateway().await;
-    for server in urls(&gateway) {
+    for server in gateway.urls() {
         // User 2 is online to receive the message.
         let (bob, mut bob_events) = Client::connect(&server).await.unwrap();
         bob.login(LoginRequest::new(2).password("123"))
@@ -230,7 +217,7 @@ async fn login_message_and_logout_exit_0_on_both_transports() {
 #[tokio::test]
 async fn pushes_received_while_waiting_are_printed() {
     let gateway = mock_gateway().await;
-    let server = urls(&gateway)[0].clone();
+    let server = gateway.urls()[0].clone();
     let (alice, _events) = Client::connect(&server).await.unwrap();
     alice
         .login(LoginRequest::new(1).password("123"))
@@ -265,7 +252,7 @@ async fn pushes_received_while_waiting_are_printed() {
 #[tokio::test]
 async fn wrong_password_exits_1_with_the_code() {
     let gateway = mock_gateway().await;
-    for server in urls(&gateway) {
+    for server in gateway.urls() {
         let (code, lines) =
             probe_json(&server, "1", "nope", &["--to", "2", "--text", "never sent"]).await;
         assert_eq!(code, 1, "{lines:?}");
@@ -296,7 +283,7 @@ async fn refused_message_and_gateway_close_exit_1() {
         ),
         _ => None,
     });
-    let server = urls(&gateway)[0].clone();
+    let server = gateway.urls()[0].clone();
     let (code, lines) = probe_json(&server, "1", "123", &["--to", "66", "--text", "x"]).await;
     assert_eq!(code, 1, "{lines:?}");
     let response = &events(&lines, "response")[0];
@@ -318,7 +305,7 @@ async fn refused_message_and_gateway_close_exit_1() {
 #[tokio::test]
 async fn text_output_tells_the_same_story() {
     let gateway = mock_gateway().await;
-    let server = urls(&gateway)[1].clone();
+    let server = gateway.urls()[1].clone();
     let child = Command::new(BIN)
         .args([
             "probe",
