@@ -19,6 +19,7 @@
 //!   as `turms-wire decode` prints it.
 //! * [`client`]: an async client for IM apps; [`gateway`]: an in-memory mock gateway to test
 //!   IM clients against; [`tap`]: a transparent proxy that prints live traffic.
+//! * [`udp`]: the experimental UDP signal datagrams (always built).
 //!
 //! Only [`proto`], [`status`], [`frame`] and [`codec`] are always built; the rest are behind
 //! the features `json`, `ws`, `client`, `gateway`, `tap` (all on by default, through `cli`).
@@ -66,6 +67,7 @@ pub mod proto;
 pub mod status;
 #[cfg(feature = "tap")]
 pub mod tap;
+pub mod udp;
 #[cfg(feature = "ws")]
 pub mod ws;
 
