@@ -19,7 +19,8 @@
 //!   as `turms-wire decode` prints it.
 //! * [`client`]: an async client for IM apps; [`gateway`]: an in-memory mock gateway to test
 //!   IM clients against; [`tap`]: a transparent proxy that prints live traffic.
-//! * [`udp`]: the experimental UDP signal datagrams (always built).
+//! * [`udp`]: the experimental UDP signal datagrams (always built); `capture` (feature
+//!   `capture`, off by default): pcap and pcapng captures read into per-connection streams.
 //!
 //! Only [`proto`], [`status`], [`frame`] and [`codec`] are always built; the rest are behind
 //! the features `json`, `ws`, `client`, `gateway`, `tap` (all on by default, through `cli`).
@@ -53,6 +54,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "capture")]
+pub mod capture;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod codec;
