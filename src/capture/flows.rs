@@ -88,30 +88,37 @@ struct Conn {
     counted_gap_stop: bool,
 }
 
-/// Remembers recently closed connections, oldest forgotten first.
+/// Remembers recently closed connections (with the client's initial sequence number, to tell
+/// a copy of their SYN from a new connection on the same addresses), oldest forgotten first.
 #[derive(Default)]
 struct Closed {
-    keys: HashMap<FlowKey, u64>,
+    keys: HashMap<FlowKey, (u64, Option<u32>)>,
     order: VecDeque<(FlowKey, u64)>,
     generation: u64,
 }
 
 impl Closed {
-    fn insert(&mut self, key: FlowKey) {
+    fn insert(&mut self, key: FlowKey, client_isn: Option<u32>) {
         self.generation += 1;
-        self.keys.insert(key, self.generation);
+        self.keys.insert(key, (self.generation, client_isn));
         self.order.push_back((key, self.generation));
         if self.order.len() > CLOSED_REMEMBERED {
             if let Some((old, generation)) = self.order.pop_front() {
-                if self.keys.get(&old) == Some(&generation) {
+                if self.keys.get(&old).is_some_and(|(g, _)| *g == generation) {
                     self.keys.remove(&old);
                 }
             }
         }
     }
 
-    fn contains(&self, key: &FlowKey) -> bool {
-        self.keys.contains_key(key)
+    /// Whether a segment belongs to a closed connection: any segment but a SYN starting a new
+    /// one (another initial sequence number).
+    fn owns(&self, key: &FlowKey, client_syn: Option<u32>) -> bool {
+        match (self.keys.get(key), client_syn) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some((_, isn)), Some(seq)) => *isn == Some(seq),
+        }
     }
 
     fn remove(&mut self, key: &FlowKey) {
@@ -388,7 +395,7 @@ impl Flows {
             self.last = None;
         }
         if matches!(how, CloseHow::Fin | CloseHow::Rst) {
-            self.closed.insert(conn.key);
+            self.closed.insert(conn.key, conn.client_isn);
         }
         self.free.push(slot);
         self.live -= 1;
@@ -461,11 +468,13 @@ impl Flows {
         let slot = match slot {
             Some(slot) => slot,
             None => {
-                if client_syn {
-                    self.closed.remove(&key);
-                } else if self.closed.contains(&key) {
+                let syn_seq = (client_syn && dir == Dir::ClientToServer).then_some(segment.seq);
+                if self.closed.owns(&key, syn_seq) {
                     self.summary.ignored.after_close += 1;
                     return;
+                }
+                if client_syn {
+                    self.closed.remove(&key);
                 } else if !segment.syn && segment.payload.is_empty() {
                     self.summary.ignored.no_connection += 1;
                     return;
