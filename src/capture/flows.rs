@@ -599,3 +599,17 @@ impl Flows {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/capture.md promises about 400 bytes per live connection: its slot and its index
+    /// entry (hash tables add an eighth or so), with nothing waiting.
+    #[test]
+    fn a_live_connection_costs_about_400_bytes() {
+        let slot = std::mem::size_of::<Option<Conn>>();
+        let index_entry = std::mem::size_of::<(FlowKey, usize)>() + 1;
+        assert!(slot + index_entry * 9 / 8 <= 400, "{slot} + {index_entry}");
+    }
+}

@@ -144,7 +144,8 @@ pub struct CaptureConfig {
     /// ([`EventKind::Data::after_gap`]), instead of stopping that direction (default off).
     pub resync: bool,
     /// Bytes one direction may hold out of order before the hole in front of them is
-    /// declared (default 1 MiB).
+    /// declared (default 1 MiB). Each waiting segment also counts 64 bytes for its
+    /// bookkeeping, so that many tiny segments are bounded like a few large ones.
     pub max_out_of_order: usize,
     /// The same, for all connections together (default 64 MiB): past it, the direction holding
     /// the most declares its hole.
@@ -216,7 +217,8 @@ impl<R: Read> CaptureReader<R> {
         self.flows.live_connections()
     }
 
-    /// Bytes held out of order now, all connections together.
+    /// Bytes held out of order now, all connections together (with 64 bytes of bookkeeping
+    /// per waiting segment).
     pub fn buffered_bytes(&self) -> usize {
         self.flows.buffered_bytes()
     }

@@ -21,6 +21,10 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
+/// What a waiting segment costs beyond its bytes (its map entry and allocation), counted
+/// against the limits so that a flood of tiny segments is bounded like a few large ones.
+pub(crate) const SEGMENT_COST: usize = 64;
+
 /// What a stream hands up, in order.
 #[derive(Debug)]
 pub(crate) enum Piece {
@@ -65,6 +69,7 @@ pub(crate) struct Stream {
     next: u64,
     /// Segments beyond `next`, by offset; they never overlap each other.
     waiting: BTreeMap<u64, Bytes>,
+    /// Their bytes plus [`SEGMENT_COST`] each.
     waiting_bytes: usize,
     /// The offset of the FIN, once seen.
     fin: Option<u64>,
@@ -125,7 +130,7 @@ impl Stream {
         self.stopped_at_gap
     }
 
-    /// Bytes waiting for a hole to be filled.
+    /// What waits for a hole to be filled: bytes plus [`SEGMENT_COST`] per segment.
     pub(crate) fn waiting_bytes(&self) -> usize {
         self.waiting_bytes
     }
@@ -152,15 +157,17 @@ impl Stream {
             self.set_fin(end as u64, counters);
         }
         if let Some(fin) = self.fin {
-            if end > fin as i64 {
-                counters.duplicate_bytes += (end - (fin as i64).max(start)) as u64;
-                end = fin as i64;
+            // Nothing lies beyond the FIN (a segment may even start past it).
+            let fin = (fin as i64).max(start);
+            if end > fin {
+                counters.duplicate_bytes += (end - fin) as u64;
+                end = fin;
             }
         }
         let next = self.next as i64;
-        if end <= next {
-            // Wholly delivered before (or nothing but flags).
-            counters.duplicate_bytes += (end - start).max(0) as u64;
+        if end <= next.max(start) {
+            // Wholly delivered before, or nothing left (only flags, or only bytes past the FIN).
+            counters.duplicate_bytes += (end - start) as u64;
             return;
         }
         if start <= next {
@@ -217,7 +224,7 @@ impl Stream {
         // Whatever waits beyond the FIN was never part of the stream.
         let beyond = self.waiting.split_off(&fin);
         for bytes in beyond.values() {
-            self.waiting_bytes -= bytes.len();
+            self.waiting_bytes -= bytes.len() + SEGMENT_COST;
             counters.duplicate_bytes += bytes.len() as u64;
         }
         if let Some(mut last) = self.waiting.last_entry() {
@@ -247,7 +254,7 @@ impl Stream {
                 break;
             }
             let bytes = entry.remove();
-            self.waiting_bytes -= bytes.len();
+            self.waiting_bytes -= bytes.len() + SEGMENT_COST;
             let end = key + bytes.len() as u64;
             if end <= self.next {
                 counters.duplicate_bytes += bytes.len() as u64;
@@ -275,11 +282,11 @@ impl Stream {
             if piece_end > cursor {
                 let piece = &data[(cursor - start) as usize..(piece_end - start) as usize];
                 kept += piece.len();
+                self.waiting_bytes += piece.len() + SEGMENT_COST;
                 self.waiting.insert(cursor, Bytes::copy_from_slice(piece));
             }
             cursor = skip_to.min(end).max(piece_end);
         }
-        self.waiting_bytes += kept;
         // Bytes of this segment already waiting (from another copy) count as duplicates.
         counters.duplicate_bytes += (data.len() - kept) as u64;
     }
@@ -353,11 +360,11 @@ mod tests {
         let mut out = Vec::new();
         feed(&mut stream, 103, b"DE", &mut out);
         feed(&mut stream, 107, b"HI", &mut out);
-        assert_eq!(stream.waiting_bytes(), 4);
-        // Covers 102..110: only C, F, G and J are new.
+        assert_eq!(stream.waiting_bytes(), 4 + 2 * SEGMENT_COST);
+        // Covers 102..110: only c, fg and j are new (3 more segments).
         let counters = feed(&mut stream, 102, b"cdefghij", &mut out);
         assert_eq!(counters.duplicate_bytes, 4);
-        assert_eq!(stream.waiting_bytes(), 8);
+        assert_eq!(stream.waiting_bytes(), 8 + 5 * SEGMENT_COST);
         assert!(out.is_empty());
         feed(&mut stream, 100, b"AB", &mut out);
         assert_eq!(data(&out), b"ABcDEfgHIj");
@@ -398,7 +405,7 @@ mod tests {
             &mut out,
         );
         // The bytes waiting at 5 lie beyond the FIN at 4: only "cd" waits.
-        assert_eq!(stream.waiting_bytes(), 2);
+        assert_eq!(stream.waiting_bytes(), 2 + SEGMENT_COST);
         stream.segment(
             0,
             Bytes::from_static(b"abcdef"),
@@ -408,7 +415,61 @@ mod tests {
             &mut out,
         );
         assert_eq!(data(&out), b"abcd");
+        // Out of order and wholly past the FIN: dropped.
+        stream.segment(
+            10,
+            Bytes::from_static(b"late"),
+            false,
+            LIMITS,
+            &mut counters,
+            &mut out,
+        );
+        assert_eq!(stream.waiting_bytes(), 0);
         stream.close(LIMITS, &mut counters, &mut out);
         assert_eq!(counters.gaps, 0);
+    }
+
+    /// Found by fuzzing: bytes past a FIN that has not been reached yet.
+    #[test]
+    fn bytes_past_a_fin_not_yet_reached_are_dropped() {
+        let mut stream = Stream::new();
+        stream.start(0);
+        let mut out = Vec::new();
+        let mut counters = Counters::default();
+        stream.segment(
+            2,
+            Bytes::from_static(b"cd"),
+            true,
+            LIMITS,
+            &mut counters,
+            &mut out,
+        );
+        stream.segment(
+            9,
+            Bytes::from_static(b"xyz"),
+            false,
+            LIMITS,
+            &mut counters,
+            &mut out,
+        );
+        stream.segment(
+            3,
+            Bytes::from_static(b"dEFG"),
+            false,
+            LIMITS,
+            &mut counters,
+            &mut out,
+        );
+        assert_eq!(stream.waiting_bytes(), 2 + SEGMENT_COST);
+        assert_eq!(counters.duplicate_bytes, 3 + 4);
+        stream.segment(
+            0,
+            Bytes::from_static(b"ab"),
+            false,
+            LIMITS,
+            &mut counters,
+            &mut out,
+        );
+        assert_eq!(data(&out), b"abcd");
     }
 }

@@ -92,7 +92,7 @@ proptest! {
     #[test]
     fn beyond_the_cap_what_comes_is_a_prefix_then_a_gap(
         scenario in scenario(3000),
-        cap in 16usize..600,
+        cap in 64usize..1500,
     ) {
         let mut config = CaptureConfig::default();
         config.max_out_of_order = cap;
@@ -116,7 +116,7 @@ proptest! {
     #[test]
     fn with_resync_every_byte_delivered_is_at_its_place(
         scenario in scenario(3000),
-        cap in 16usize..600,
+        cap in 64usize..1500,
     ) {
         let mut config = CaptureConfig::default();
         config.max_out_of_order = cap;

@@ -130,13 +130,14 @@ fn too_much_waiting_declares_the_hole_as_soon_as_the_cap_is_passed() {
     let c = conv();
     let mut packets = c.handshake();
     packets.push(c.c2s(0, b"head"));
-    // 4..10 missing; then 3 segments of 40 bytes: the cap of 100 is passed at the third.
+    // 4..10 missing; then 3 segments of 40 bytes, each counted with 64 bytes of bookkeeping
+    // (104): the cap of 250 is passed at the third.
     for i in 0..3 {
         packets.push(c.c2s(10 + i * 40, &[b'a' + i as u8; 40]));
     }
     packets.push(c.c2s(130, b"tail"));
     let mut config = CaptureConfig::default();
-    config.max_out_of_order = 100;
+    config.max_out_of_order = 250;
     let events = read_with(&raw_pcap(&packets), config.clone());
     assert_eq!(
         outline(&events)[1..4],
@@ -351,11 +352,12 @@ fn buffered_bytes_are_observable_and_bounded_across_connections() {
     let b = Conversation::new("10.0.0.3:40000", "10.0.0.2:11510", 1, 1);
     let mut packets = a.handshake();
     packets.extend(b.handshake());
-    packets.push(a.c2s(10, &[1; 30])); // a waits 30
-    packets.push(b.c2s(5, &[2; 50])); // b waits 50: 80 in all
-    packets.push(a.c2s(40, &[3; 30])); // a waits 60: 110 > 100, b (50) < a (60): a's hole
+    // Each waiting segment counts its bytes and 64 of bookkeeping.
+    packets.push(a.c2s(10, &[1; 30])); // a: 94
+    packets.push(b.c2s(5, &[2; 50])); // b: 114, 208 in all
+    packets.push(a.c2s(40, &[3; 30])); // a: 188, 302 in all: over 300, a holds the most
     let mut config = CaptureConfig::default();
-    config.max_buffered = 100;
+    config.max_buffered = 300;
     let capture = raw_pcap(&packets);
     let mut reader = CaptureReader::new(&capture[..], config).unwrap();
     let opens: Vec<_> = reader.by_ref().take(2).collect();
@@ -363,7 +365,7 @@ fn buffered_bytes_are_observable_and_bounded_across_connections() {
     assert_eq!(reader.buffered_bytes(), 0);
     let gap = reader.next().unwrap();
     assert_eq!(outline(&[gap]), ["gap 1 c2s 10"]);
-    assert_eq!(reader.buffered_bytes(), 50);
+    assert_eq!(reader.buffered_bytes(), 50 + 64);
     let rest: Vec<_> = reader.by_ref().collect();
     assert_eq!(
         outline(&rest),
