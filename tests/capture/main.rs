@@ -1,6 +1,7 @@
 //! The capture reader: containers and link types, reassembly, closing, limits, real captures.
 
 mod containers;
+mod fuzz_check;
 mod props;
 mod real;
 mod seeds;

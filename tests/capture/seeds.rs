@@ -1,10 +1,7 @@
 //! Seed inputs for the fuzz target, replayed as an ordinary test: the committed captures cut
 //! short and garbled at many places must be read without panic, into consistent events.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
-
-use turms_wire::capture::{CaptureConfig, CaptureReader, ConnId, EventKind};
 
 use crate::writer::*;
 
@@ -32,35 +29,7 @@ pub fn committed() -> Vec<(String, Vec<u8>)> {
 
 /// Reads an input as the fuzz target does, checking that the events hang together.
 pub fn replay(input: &[u8]) {
-    let Ok(reader) = CaptureReader::new(input, CaptureConfig::default()) else {
-        return;
-    };
-    let mut open: HashSet<ConnId> = HashSet::new();
-    let mut seen: HashSet<ConnId> = HashSet::new();
-    let mut last_id = 0;
-    let mut ended = false;
-    for event in reader {
-        assert!(!ended, "nothing after End");
-        match event.kind {
-            EventKind::Open { conn, .. } => {
-                assert_eq!(conn.0, last_id + 1, "numbered in order");
-                last_id = conn.0;
-                assert!(open.insert(conn) && seen.insert(conn));
-            }
-            EventKind::Data { conn, .. }
-            | EventKind::Gap { conn, .. }
-            | EventKind::StartNotCaptured { conn }
-            | EventKind::Datagram { conn, .. } => assert!(open.contains(&conn), "{conn} is open"),
-            EventKind::Close { conn, .. } => assert!(open.remove(&conn), "{conn} closes once"),
-            EventKind::Error(_) => {}
-            EventKind::End(summary) => {
-                assert_eq!(summary.connections, last_id);
-                assert!(open.is_empty(), "every connection closed before End");
-                ended = true;
-            }
-        }
-    }
-    assert!(ended, "End comes last");
+    crate::fuzz_check::capture(input);
 }
 
 /// A deterministic sequence of positions (no randomness in CI).
