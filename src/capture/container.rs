@@ -7,12 +7,14 @@
 //!   [`CaptureConfig::max_packet_len`](super::CaptureConfig::max_packet_len) before the buffer
 //!   grows for it: a length field of 4 GB is an error, not an allocation (the library's readers
 //!   would instead stall on such a block until their buffer fills);
-//! * the buffer is a `BytesMut`: each complete block is split off and frozen, so the packet bytes
-//!   handed up are slices of it, never copies;
+//! * the input is read into frozen `Bytes` chunks, and records are parsed in place: the packet
+//!   bytes handed up are slices of a chunk, never copies, and a record costs no reference
+//!   count of its own (only the bytes delivered hold one);
 //! * nothing is read beyond the block being completed: on a pipe, a packet is handed up as soon
 //!   as its last byte has been read.
 
 use std::io::{self, Read};
+use std::ops::Range;
 
 use bytes::{Bytes, BytesMut};
 use pcap_parser::pcap::{
@@ -57,7 +59,8 @@ pub enum CaptureFormat {
 pub(crate) struct RawPacket {
     pub time: Option<Timestamp>,
     pub linktype: u32,
-    pub data: Bytes,
+    /// Where the packet lies in [`Container::chunk`], until the next record is read.
+    pub data: Range<usize>,
 }
 
 /// What the next record of the capture is.
@@ -94,11 +97,13 @@ enum Layout {
     },
 }
 
-/// A capture read block by block from any `Read`.
+/// A capture read record by record from any `Read`.
 pub(crate) struct Container<R> {
     input: R,
-    buf: BytesMut,
-    /// The input offset of `buf[0]`.
+    /// What was read and not yet consumed starts at `pos`.
+    chunk: Bytes,
+    pos: usize,
+    /// The input offset of `chunk[pos]`.
     offset: u64,
     eof: bool,
     layout: Layout,
@@ -111,7 +116,8 @@ impl<R: Read> Container<R> {
         let max_block = max_packet_len.saturating_add(BLOCK_OVERHEAD);
         let mut container = Self {
             input,
-            buf: BytesMut::with_capacity(READ_CHUNK),
+            chunk: Bytes::new(),
+            pos: 0,
             offset: 0,
             eof: false,
             layout: Layout::PcapNg {
@@ -121,18 +127,14 @@ impl<R: Read> Container<R> {
             max_block,
         };
         container.fill(4)?;
-        if container.buf.is_empty() {
+        let start = container.available();
+        if start.is_empty() {
             return Err(CaptureError::Empty);
         }
-        if container.buf.len() < 4 {
+        if start.len() < 4 {
             return Err(container.truncated("file header"));
         }
-        let magic = u32::from_be_bytes([
-            container.buf[0],
-            container.buf[1],
-            container.buf[2],
-            container.buf[3],
-        ]);
+        let magic = u32::from_be_bytes([start[0], start[1], start[2], start[3]]);
         match magic {
             PCAPNG_SHB => {
                 // The first block must be a whole section header; later ones are read in turn.
@@ -144,7 +146,7 @@ impl<R: Read> Container<R> {
                     other => other,
                 })?;
                 match first {
-                    Some((PCAPNG_SHB, block)) => container.section_header(&block)?,
+                    Some((PCAPNG_SHB, block)) => container.section_header(block)?,
                     _ => return Err(container.truncated("file header")),
                 }
             }
@@ -152,7 +154,7 @@ impl<R: Read> Container<R> {
                 if !container.fill(24)? {
                     return Err(container.truncated("file header"));
                 }
-                let header = match parse_pcap_header(&container.buf[..24]) {
+                let header = match parse_pcap_header(&container.available()[..24]) {
                     Ok((_, header)) => header,
                     Err(_) => return Err(container.malformed("file header", "unknown magic")),
                 };
@@ -184,6 +186,11 @@ impl<R: Read> Container<R> {
         }
     }
 
+    /// The buffer the last packet's [`RawPacket::data`] lies in.
+    pub(crate) fn chunk(&self) -> &Bytes {
+        &self.chunk
+    }
+
     /// The next packet record, skipping blocks that carry none.
     pub(crate) fn next_record(&mut self) -> Result<Record, CaptureError> {
         if let Layout::Pcap { .. } = self.layout {
@@ -194,8 +201,8 @@ impl<R: Read> Container<R> {
                 return Ok(Record::End);
             };
             match kind {
-                PCAPNG_SHB => self.section_header(&block)?,
-                PCAPNG_IDB => self.interface(&block)?,
+                PCAPNG_SHB => self.section_header(block)?,
+                PCAPNG_IDB => self.interface(block)?,
                 PCAPNG_EPB => return self.enhanced_packet(block),
                 PCAPNG_SPB => return self.simple_packet(block),
                 // Statistics, name resolution, secrets, custom blocks: nothing for us.
@@ -216,13 +223,13 @@ impl<R: Read> Container<R> {
         };
         let header_len = if modified { 24 } else { 16 };
         if !self.fill(header_len)? {
-            return if self.buf.is_empty() {
+            return if self.available().is_empty() {
                 Ok(Record::End)
             } else {
                 Err(self.truncated("packet record"))
             };
         }
-        let caplen = read_u32(&self.buf[8..12], big_endian);
+        let caplen = read_u32(&self.available()[8..12], big_endian);
         if caplen as usize > self.max_block - BLOCK_OVERHEAD {
             return Err(self.oversize("packet record", u64::from(caplen), BLOCK_OVERHEAD));
         }
@@ -232,12 +239,13 @@ impl<R: Read> Container<R> {
         }
         let record_offset = self.offset;
         let record = self.consume(len);
+        let bytes = &self.chunk[record.clone()];
         let parsed = if modified {
-            parse_pcap_frame_modified(&record)
+            parse_pcap_frame_modified(bytes)
         } else if big_endian {
-            parse_pcap_frame_be(&record)
+            parse_pcap_frame_be(bytes)
         } else {
-            parse_pcap_frame(&record)
+            parse_pcap_frame(bytes)
         };
         let Ok((_, frame)) = parsed else {
             return Err(CaptureError::Malformed {
@@ -252,35 +260,32 @@ impl<R: Read> Container<R> {
             i64::from(frame.ts_usec)
         };
         let time = Timestamp::from_micros(i64::from(frame.ts_sec) * 1_000_000 + fraction);
-        let data = record.slice_ref(frame.data);
+        let data_start = record.start + header_len;
         Ok(Record::Packet(RawPacket {
             time: Some(time),
             linktype,
-            data,
+            data: data_start..data_start + frame.data.len(),
         }))
     }
 
-    /// The next whole pcapng block (its type, as read in the section's byte order, and its
-    /// bytes), or `None` at a clean end of input.
-    fn pcapng_block(&mut self) -> Result<Option<(u32, Bytes)>, CaptureError> {
+    /// The next whole pcapng block (its type, as read in the section's byte order, and where
+    /// it lies in the chunk), or `None` at a clean end of input.
+    fn pcapng_block(&mut self) -> Result<Option<(u32, Range<usize>)>, CaptureError> {
         if !self.fill(8)? {
-            return if self.buf.is_empty() {
+            return if self.available().is_empty() {
                 Ok(None)
             } else {
                 Err(self.truncated("pcapng block"))
             };
         }
-        let Layout::PcapNg { big_endian, .. } = self.layout else {
-            unreachable!("called for pcapng layouts only");
-        };
-        let mut big_endian = big_endian;
-        let mut kind = read_u32(&self.buf[0..4], big_endian);
-        if kind == PCAPNG_SHB {
+        let big_endian = self.section_big_endian();
+        let kind = read_u32(&self.available()[0..4], big_endian);
+        let big_endian = if kind == PCAPNG_SHB {
             // A new section states its own byte order, after its length.
             if !self.fill(12)? {
                 return Err(self.truncated("pcapng block"));
             }
-            big_endian = match read_u32(&self.buf[8..12], false) {
+            match read_u32(&self.available()[8..12], false) {
                 PCAPNG_BYTE_ORDER_MAGIC => false,
                 magic if magic == PCAPNG_BYTE_ORDER_MAGIC.swap_bytes() => true,
                 _ => {
@@ -289,10 +294,11 @@ impl<R: Read> Container<R> {
                         "a section header without the byte-order magic",
                     ))
                 }
-            };
-            kind = PCAPNG_SHB;
-        }
-        let len = read_u32(&self.buf[4..8], big_endian);
+            }
+        } else {
+            big_endian
+        };
+        let len = read_u32(&self.available()[4..8], big_endian);
         if len as usize > self.max_block {
             return Err(self.oversize("pcapng block", u64::from(len), 0));
         }
@@ -307,7 +313,7 @@ impl<R: Read> Container<R> {
         }
         let block_offset = self.offset;
         let block = self.consume(len as usize);
-        let trailer = read_u32(&block[block.len() - 4..], big_endian);
+        let trailer = read_u32(&self.chunk[block.end - 4..block.end], big_endian);
         if trailer != len {
             return Err(CaptureError::Malformed {
                 offset: block_offset,
@@ -318,16 +324,16 @@ impl<R: Read> Container<R> {
         Ok(Some((kind, block)))
     }
 
-    fn section_header(&mut self, block: &Bytes) -> Result<(), CaptureError> {
-        let shb = match parse_sectionheaderblock(block) {
+    fn section_header(&mut self, block: Range<usize>) -> Result<(), CaptureError> {
+        let shb = match parse_sectionheaderblock(&self.chunk[block.clone()]) {
             Ok((_, shb)) => shb,
             Err(_) => {
-                return Err(self.malformed_block(block, "a section header that does not parse"))
+                return Err(self.malformed_block(&block, "a section header that does not parse"))
             }
         };
         if shb.major_version != 1 {
             return Err(
-                self.malformed_block(block, "a section of pcapng major version other than 1")
+                self.malformed_block(&block, "a section of pcapng major version other than 1")
             );
         }
         self.layout = Layout::PcapNg {
@@ -337,15 +343,18 @@ impl<R: Read> Container<R> {
         Ok(())
     }
 
-    fn interface(&mut self, block: &Bytes) -> Result<(), CaptureError> {
+    fn interface(&mut self, block: Range<usize>) -> Result<(), CaptureError> {
         let big_endian = self.section_big_endian();
+        let bytes = &self.chunk[block.clone()];
         let parsed = if big_endian {
-            parse_interfacedescriptionblock_be(block)
+            parse_interfacedescriptionblock_be(bytes)
         } else {
-            parse_interfacedescriptionblock_le(block)
+            parse_interfacedescriptionblock_le(bytes)
         };
         let Ok((_, idb)) = parsed else {
-            return Err(self.malformed_block(block, "an interface description that does not parse"));
+            return Err(
+                self.malformed_block(&block, "an interface description that does not parse")
+            );
         };
         // pcap-parser reads if_tsoffset little-endian whatever the section's byte order: read
         // the option here.
@@ -374,31 +383,36 @@ impl<R: Read> Container<R> {
         Ok(())
     }
 
-    fn enhanced_packet(&mut self, block: Bytes) -> Result<Record, CaptureError> {
+    fn enhanced_packet(&mut self, block: Range<usize>) -> Result<Record, CaptureError> {
+        let bytes = &self.chunk[block.clone()];
         let parsed = if self.section_big_endian() {
-            parse_enhancedpacketblock_be(&block)
+            parse_enhancedpacketblock_be(bytes)
         } else {
-            parse_enhancedpacketblock_le(&block)
+            parse_enhancedpacketblock_le(bytes)
         };
         let Ok((_, epb)) = parsed else {
             return Err(
                 self.malformed_block(&block, "an enhanced packet block that does not parse")
             );
         };
+        let (if_id, ticks) = (
+            epb.if_id as usize,
+            (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low),
+        );
+        // The packet bytes follow the 28 bytes of block header.
+        let data = block.start + 28..block.start + 28 + epb.packet_data().len();
         let Layout::PcapNg { interfaces, .. } = &mut self.layout else {
             unreachable!("called for pcapng layouts only");
         };
-        let Some(interface) = interfaces.get_mut(epb.if_id as usize) else {
+        let Some(interface) = interfaces.get_mut(if_id) else {
             return Ok(Record::UnknownInterface);
         };
-        let ticks = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
         let time = interface
             .units_per_second
             .and_then(|units| ticks_to_time(ticks, units, interface.offset_seconds));
         if time.is_some() {
             interface.last_time = time;
         }
-        let data = block.slice_ref(epb.packet_data());
         Ok(Record::Packet(RawPacket {
             time,
             linktype: interface.linktype,
@@ -406,15 +420,18 @@ impl<R: Read> Container<R> {
         }))
     }
 
-    fn simple_packet(&mut self, block: Bytes) -> Result<Record, CaptureError> {
+    fn simple_packet(&mut self, block: Range<usize>) -> Result<Record, CaptureError> {
+        let bytes = &self.chunk[block.clone()];
         let parsed = if self.section_big_endian() {
-            parse_simplepacketblock_be(&block)
+            parse_simplepacketblock_be(bytes)
         } else {
-            parse_simplepacketblock_le(&block)
+            parse_simplepacketblock_le(bytes)
         };
         let Ok((_, spb)) = parsed else {
             return Err(self.malformed_block(&block, "a simple packet block that does not parse"));
         };
+        // The packet bytes follow the 12 bytes of block header.
+        let data = block.start + 12..block.start + 12 + spb.packet_data().len();
         let Layout::PcapNg { interfaces, .. } = &self.layout else {
             unreachable!("called for pcapng layouts only");
         };
@@ -422,7 +439,6 @@ impl<R: Read> Container<R> {
         let Some(interface) = interfaces.first() else {
             return Ok(Record::UnknownInterface);
         };
-        let data = block.slice_ref(spb.packet_data());
         Ok(Record::Packet(RawPacket {
             time: interface.last_time,
             linktype: interface.linktype,
@@ -437,41 +453,62 @@ impl<R: Read> Container<R> {
         }
     }
 
-    /// Reads until `buf` holds `n` bytes; `false` if the input ends first.
+    /// What was read and not yet consumed.
+    fn available(&self) -> &[u8] {
+        &self.chunk[self.pos..]
+    }
+
+    /// Reads until `n` bytes are available; `false` if the input ends first.
+    ///
+    /// What is left of the current chunk moves to a new one (a partial record, at most), and
+    /// reading stops as soon as `n` bytes are there: on a pipe, a packet is not held back
+    /// waiting for more input.
     fn fill(&mut self, n: usize) -> Result<bool, CaptureError> {
-        while self.buf.len() < n {
-            if self.eof {
-                return Ok(false);
-            }
-            // Ask for at least a chunk (fewer system calls on files), however little is
-            // missing: a read returns what is there, so a pipe is not waited on for more.
-            let start = self.buf.len();
-            let want = (n - start).max(READ_CHUNK);
-            self.buf.resize(start + want, 0);
+        if self.available().len() >= n {
+            return Ok(true);
+        }
+        if self.eof {
+            return Ok(false);
+        }
+        // At least a chunk's worth is asked of the input each time (fewer system calls on
+        // files); a read returns what is there.
+        let capacity = n.max(self.available().len() + READ_CHUNK);
+        let mut next = BytesMut::with_capacity(capacity);
+        next.extend_from_slice(self.available());
+        let mut result = Ok(());
+        while next.len() < n && !self.eof {
+            let start = next.len();
+            next.resize(capacity, 0);
             let read = loop {
-                match self.input.read(&mut self.buf[start..]) {
-                    Ok(read) => break Ok(read),
+                match self.input.read(&mut next[start..]) {
                     Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(error) => break Err(error),
+                    other => break other,
                 }
             };
             match read {
                 Ok(read) => {
-                    self.buf.truncate(start + read);
+                    next.truncate(start + read);
                     self.eof = read == 0;
                 }
                 Err(error) => {
-                    self.buf.truncate(start);
-                    return Err(error.into());
+                    next.truncate(start);
+                    result = Err(error);
+                    break;
                 }
             }
         }
-        Ok(true)
+        self.chunk = next.freeze();
+        self.pos = 0;
+        result?;
+        Ok(self.chunk.len() >= n)
     }
 
-    fn consume(&mut self, n: usize) -> Bytes {
+    /// Takes `n` available bytes, returning where they lie in the chunk.
+    fn consume(&mut self, n: usize) -> Range<usize> {
+        let range = self.pos..self.pos + n;
+        self.pos += n;
         self.offset += n as u64;
-        self.buf.split_to(n).freeze()
+        range
     }
 
     fn truncated(&self, what: &'static str) -> CaptureError {
@@ -490,7 +527,7 @@ impl<R: Read> Container<R> {
     }
 
     /// A malformed block already consumed.
-    fn malformed_block(&self, block: &Bytes, reason: &'static str) -> CaptureError {
+    fn malformed_block(&self, block: &Range<usize>, reason: &'static str) -> CaptureError {
         CaptureError::Malformed {
             offset: self.offset - block.len() as u64,
             what: "pcapng block",

@@ -227,11 +227,11 @@ impl<R: Read> CaptureReader<R> {
         match self.container.next_record() {
             Ok(Record::Packet(packet)) => {
                 self.flows.summary.packets += 1;
-                match link::parse(packet.linktype, &packet.data) {
-                    Ok(parsed) => {
-                        self.flows
-                            .packet(packet.time, &packet.data, parsed, &mut self.queue)
-                    }
+                let chunk = self.container.chunk();
+                match link::parse(packet.linktype, &chunk[packet.data]) {
+                    Ok(parsed) => self
+                        .flows
+                        .packet(packet.time, chunk, parsed, &mut self.queue),
                     Err(skip) => {
                         let ignored = &mut self.flows.summary.ignored;
                         *match skip {
