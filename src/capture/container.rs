@@ -156,7 +156,12 @@ impl<R: Read> Container<R> {
                 }
                 let header = match parse_pcap_header(&container.available()[..24]) {
                     Ok((_, header)) => header,
-                    Err(_) => return Err(container.malformed("file header", "unknown magic")),
+                    // The big-endian variant of the "modified" format, which pcap-parser lacks.
+                    Err(_) => {
+                        return Err(
+                            container.malformed("file header", "an unsupported pcap variant")
+                        )
+                    }
                 };
                 container.layout = Layout::Pcap {
                     big_endian: header.is_bigendian(),

@@ -662,3 +662,44 @@ fn ipv6_extension_headers_are_skipped_and_fragments_are_counted() {
         }
     ));
 }
+
+#[test]
+fn the_modified_pcap_format_has_longer_record_headers() {
+    let conversation = Conversation::new("10.0.0.1:40000", "10.0.0.2:11510", 1000, 5000);
+    let mut capture = Pcap::new(LINKTYPE_RAW, false, false).bytes();
+    capture[..4].copy_from_slice(&0xa1b2_cd34u32.to_le_bytes());
+    for packet in exchange(&conversation) {
+        for field in [
+            1_700_000_000u32,
+            5,
+            packet.len() as u32,
+            packet.len() as u32,
+        ] {
+            capture.extend(field.to_le_bytes());
+        }
+        // Interface index, protocol, packet type, padding.
+        capture.extend([1, 0, 0, 0, 0x08, 0x00, 0, 0]);
+        capture.extend(&packet);
+    }
+    let events = read(&capture);
+    assert_eq!(
+        outline(&events),
+        expected_outline("10.0.0.1:40000", "10.0.0.2:11510")
+    );
+    assert_eq!(
+        events[0].time,
+        Some(Timestamp::from_micros(1_700_000_000_000_005))
+    );
+    // Its big-endian variant is not read.
+    capture[..4].copy_from_slice(&0xa1b2_cd34u32.to_be_bytes());
+    let error = CaptureReader::new(&capture[..], CaptureConfig::default())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        CaptureError::Malformed {
+            what: "file header",
+            ..
+        }
+    ));
+}
