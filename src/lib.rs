@@ -19,6 +19,8 @@
 //!   as `turms-wire decode` prints it.
 //! * [`client`]: an async client for IM apps; [`gateway`]: an in-memory mock gateway to test
 //!   IM clients against; [`tap`]: a transparent proxy that prints live traffic.
+//! * [`udp`]: the experimental UDP signal datagrams (always built); `capture` (feature
+//!   `capture`, off by default): pcap and pcapng captures read into per-connection streams.
 //!
 //! # Features
 //!
@@ -34,6 +36,7 @@
 //! | `gateway` | [`gateway`]: the mock gateway (implies `ws`) |
 //! | `tls` | `wss://` for the client (rustls; implies `client`) |
 //! | `tap` | [`tap`]: the transparent proxy behind `turms-wire tap` (implies `json`, `ws`) |
+//! | `capture` | [`capture`]: pcap and pcapng captures of Turms traffic read into per-connection streams |
 //!
 //! The command-line tool `turms-wire` is its own package, `turms-wire-cli`.
 //!
@@ -67,6 +70,9 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "capture")]
+#[cfg_attr(docsrs, doc(cfg(feature = "capture")))]
+pub mod capture;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
@@ -91,6 +97,7 @@ pub mod status;
 #[cfg_attr(docsrs, doc(cfg(feature = "tap")))]
 pub mod tap;
 pub mod transport;
+pub mod udp;
 
 /// The former home of the WebSocket adapter, now [`transport::ws`].
 #[cfg(feature = "ws")]

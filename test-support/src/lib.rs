@@ -20,6 +20,8 @@ use std::sync::OnceLock;
 
 use prost_reflect::{DescriptorPool, MessageDescriptor};
 
+#[cfg(feature = "capture")]
+pub mod capture_check;
 pub mod classify;
 pub mod data;
 pub mod dynamic_eq;
