@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use super::{CaptureError, ConnId, Dir, Transport};
+use super::{CaptureError, ConnId, RoleKind, TransportKind};
 
 /// A capture timestamp: microseconds since the Unix epoch (finer stamps are truncated).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -100,14 +100,14 @@ pub enum EventKind {
         /// The server's address (the side on a server port).
         server: SocketAddr,
         /// TCP, WebSocket or UDP, by the server port.
-        transport: Transport,
+        transport: TransportKind,
     },
     /// Stream bytes of one direction, in order, as they became contiguous.
     Data {
         /// The connection.
         conn: ConnId,
         /// Which way they went.
-        dir: Dir,
+        dir: RoleKind,
         /// The bytes (a slice of the capture's own buffer when they arrived in order).
         bytes: Bytes,
         /// These bytes do not follow the bytes delivered before in this direction: a hole or
@@ -121,7 +121,7 @@ pub enum EventKind {
         /// The connection.
         conn: ConnId,
         /// The direction with the hole.
-        dir: Dir,
+        dir: RoleKind,
         /// From the next byte expected to the first byte seen after the hole (or the FIN).
         missing_bytes: u64,
     },
@@ -137,7 +137,7 @@ pub enum EventKind {
         /// The client/server address pair.
         conn: ConnId,
         /// Which way it went.
-        dir: Dir,
+        dir: RoleKind,
         /// The payload (may be empty: an empty reply means OK).
         bytes: Bytes,
     },

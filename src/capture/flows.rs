@@ -14,7 +14,7 @@ use bytes::Bytes;
 use super::link::{Packet, Segment, Transported};
 use super::reassembly::{Counters, Limits, Piece, Stream};
 use super::{
-    CaptureConfig, CloseHow, ConnId, Dir, Event, EventKind, Summary, Timestamp, Transport,
+    CaptureConfig, CloseHow, ConnId, Event, EventKind, RoleKind, Summary, Timestamp, TransportKind,
 };
 
 /// Connections closed by FIN or RST whose late packets are still recognised (and ignored
@@ -46,14 +46,14 @@ impl PortMap {
         Self { bits }
     }
 
-    fn server(&self, udp: bool, port: u16) -> Option<Transport> {
+    fn server(&self, udp: bool, port: u16) -> Option<TransportKind> {
         let bits = self.bits[usize::from(port)];
         if udp {
-            (bits & Self::UDP != 0).then_some(Transport::Udp)
+            (bits & Self::UDP != 0).then_some(TransportKind::Udp)
         } else if bits & Self::WS != 0 {
-            Some(Transport::Ws)
+            Some(TransportKind::WebSocket)
         } else if bits & Self::TCP != 0 {
-            Some(Transport::Tcp)
+            Some(TransportKind::Tcp)
         } else {
             None
         }
@@ -61,10 +61,10 @@ impl PortMap {
 }
 
 /// The index of a direction in per-direction arrays.
-fn side(dir: Dir) -> usize {
+fn side(dir: RoleKind) -> usize {
     match dir {
-        Dir::ClientToServer => 0,
-        Dir::ServerToClient => 1,
+        RoleKind::Gateway => 0,
+        RoleKind::Client => 1,
     }
 }
 
@@ -78,7 +78,7 @@ struct FlowKey {
 struct Conn {
     id: ConnId,
     key: FlowKey,
-    /// Per direction (`Dir as usize`); unused for UDP.
+    /// Per direction (`RoleKind as usize`); unused for UDP.
     streams: [Stream; 2],
     delivered: [u64; 2],
     last_seen: Option<Timestamp>,
@@ -272,7 +272,7 @@ impl Flows {
         src: SocketAddr,
         dst: SocketAddr,
         syn_ack: bool,
-    ) -> Option<(Dir, FlowKey, Transport)> {
+    ) -> Option<(RoleKind, FlowKey, TransportKind)> {
         let to_server = |server: SocketAddr, client: SocketAddr| FlowKey {
             udp,
             client,
@@ -283,19 +283,19 @@ impl Flows {
             self.ports.server(udp, dst.port()),
         ) {
             (None, None) => None,
-            (None, Some(transport)) => Some((Dir::ClientToServer, to_server(dst, src), transport)),
-            (Some(transport), None) => Some((Dir::ServerToClient, to_server(src, dst), transport)),
+            (None, Some(transport)) => Some((RoleKind::Gateway, to_server(dst, src), transport)),
+            (Some(transport), None) => Some((RoleKind::Client, to_server(src, dst), transport)),
             // Both ports are server ports: a known flow decides, else the SYN-ACK, else the
             // destination is taken for the server.
             (Some(src_transport), Some(dst_transport)) => {
                 let c2s = to_server(dst, src);
                 let s2c = to_server(src, dst);
                 if self.lookup(&c2s).is_some() {
-                    Some((Dir::ClientToServer, c2s, dst_transport))
+                    Some((RoleKind::Gateway, c2s, dst_transport))
                 } else if self.lookup(&s2c).is_some() || syn_ack {
-                    Some((Dir::ServerToClient, s2c, src_transport))
+                    Some((RoleKind::Client, s2c, src_transport))
                 } else {
-                    Some((Dir::ClientToServer, c2s, dst_transport))
+                    Some((RoleKind::Gateway, c2s, dst_transport))
                 }
             }
         }
@@ -315,7 +315,7 @@ impl Flows {
     fn open(
         &mut self,
         key: FlowKey,
-        transport: Transport,
+        transport: TransportKind,
         time: Option<Timestamp>,
         out: &mut VecDeque<Event>,
     ) -> usize {
@@ -367,7 +367,7 @@ impl Flows {
         let Some(mut conn) = self.slots[slot].take() else {
             return;
         };
-        for dir in [Dir::ClientToServer, Dir::ServerToClient] {
+        for dir in [RoleKind::Gateway, RoleKind::Client] {
             let stream = &mut conn.streams[side(dir)];
             let before = stream.waiting_bytes();
             stream.close(self.limits, &mut self.counters, &mut self.pieces);
@@ -385,8 +385,8 @@ impl Flows {
             time,
             kind: EventKind::Close {
                 conn: conn.id,
-                c2s_bytes: conn.delivered[side(Dir::ClientToServer)],
-                s2c_bytes: conn.delivered[side(Dir::ServerToClient)],
+                c2s_bytes: conn.delivered[side(RoleKind::Gateway)],
+                s2c_bytes: conn.delivered[side(RoleKind::Client)],
                 how,
             },
         });
@@ -404,7 +404,7 @@ impl Flows {
     /// Turns what a stream handed up into events.
     fn emit(
         conn: &mut Conn,
-        dir: Dir,
+        dir: RoleKind,
         time: Option<Timestamp>,
         pieces: &mut Vec<Piece>,
         summary: &mut Summary,
@@ -458,9 +458,9 @@ impl Flows {
             let reused = self.slots[existing].as_ref().is_some_and(|conn| {
                 conn.client_isn != Some(segment.seq)
                     && (conn.client_isn.is_some()
-                        || conn.streams[side(Dir::ClientToServer)].is_started())
+                        || conn.streams[side(RoleKind::Gateway)].is_started())
             });
-            if client_syn && dir == Dir::ClientToServer && reused {
+            if client_syn && dir == RoleKind::Gateway && reused {
                 self.close(existing, CloseHow::Reused, time, out);
                 slot = None;
             }
@@ -468,7 +468,7 @@ impl Flows {
         let slot = match slot {
             Some(slot) => slot,
             None => {
-                let syn_seq = (client_syn && dir == Dir::ClientToServer).then_some(segment.seq);
+                let syn_seq = (client_syn && dir == RoleKind::Gateway).then_some(segment.seq);
                 if self.closed.owns(&key, syn_seq) {
                     self.summary.ignored.after_close += 1;
                     return;
@@ -489,7 +489,7 @@ impl Flows {
         let stream = &mut conn.streams[side(dir)];
         if segment.syn {
             stream.start(segment.seq.wrapping_add(1));
-            if client_syn && dir == Dir::ClientToServer {
+            if client_syn && dir == RoleKind::Gateway {
                 conn.client_isn = Some(segment.seq);
             }
         }
@@ -543,7 +543,7 @@ impl Flows {
             .enumerate()
             .filter_map(|(slot, conn)| Some((slot, conn.as_ref()?)))
             .flat_map(|(slot, conn)| {
-                [Dir::ClientToServer, Dir::ServerToClient]
+                [RoleKind::Gateway, RoleKind::Client]
                     .map(|dir| (conn.streams[side(dir)].waiting_bytes(), slot, dir))
             })
             .max_by_key(|(waiting, _, _)| *waiting);

@@ -72,52 +72,12 @@ pub use error::CaptureError;
 pub use event::{CloseHow, Event, EventKind, Ignored, NotDecoded, Summary, Timestamp};
 
 use container::{Container, Record};
+// Which way bytes went is named by the end that receives them (`c2s`: the gateway); how a
+// connection carries frames is the crate's one transport kind.
+pub use crate::role::RoleKind;
+pub use crate::transport::TransportKind;
 use flows::Flows;
 use link::Skip;
-
-/// Which way bytes went on a connection.
-///
-/// Local to this module for now; the crate's role type can replace it (it is only named here
-/// and matched in `flows`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dir {
-    /// From the client to the server.
-    ClientToServer,
-    /// From the server to the client.
-    ServerToClient,
-}
-
-impl Dir {
-    /// `"c2s"` or `"s2c"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::ClientToServer => "c2s",
-            Self::ServerToClient => "s2c",
-        }
-    }
-}
-
-/// How a connection carries Turms frames, by its server port.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Transport {
-    /// Varint32 length-prefixed frames over TCP.
-    Tcp,
-    /// WebSocket over TCP: an HTTP upgrade, then one binary message per frame.
-    Ws,
-    /// UDP signal datagrams ([`crate::udp`]).
-    Udp,
-}
-
-impl Transport {
-    /// `"tcp"`, `"ws"` or `"udp"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Tcp => "tcp",
-            Self::Ws => "ws",
-            Self::Udp => "udp",
-        }
-    }
-}
 
 /// A connection's number: 1, 2, … in the order connections first appear in the capture (TCP
 /// connections and UDP address pairs alike).

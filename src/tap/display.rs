@@ -289,6 +289,8 @@ impl<W: Write> Display<W> {
                         buf: BytesMut::new(),
                     },
                     TransportKind::WebSocket => Follow::Ws(WsStreamReader::new(dir, max)),
+                    // Refused by `Tap::bind`: the tap forwards connections.
+                    TransportKind::Udp => Follow::Stopped,
                 }
             };
             ConnState {

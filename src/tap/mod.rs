@@ -133,6 +133,12 @@ pub struct Tap {
 impl Tap {
     /// Binds the listening socket (port 0 picks a free port; see [`local_addr`](Tap::local_addr)).
     pub async fn bind(listen: impl ToSocketAddrs, config: TapConfig) -> io::Result<Tap> {
+        if config.transport == TransportKind::Udp {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the tap forwards TCP connections (plain or WebSocket), not UDP datagrams",
+            ));
+        }
         Ok(Tap {
             listener: TcpListener::bind(listen).await?,
             config,

@@ -47,6 +47,7 @@ impl ServerAddr {
             (TransportKind::Tcp, _) => "tcp",
             (TransportKind::WebSocket, false) => "ws",
             (TransportKind::WebSocket, true) => "wss",
+            (TransportKind::Udp, _) => "udp",
         }
     }
 

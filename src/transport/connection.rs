@@ -178,6 +178,11 @@ impl Connection<role::Client> {
                             })?;
                     Ok(Connection::websocket(ws))
                 }
+                // `ServerAddr` parses tcp://, ws:// and wss:// only.
+                TransportKind::Udp => Err(TransportError::InvalidAddress {
+                    address: server.to_string(),
+                    problem: "UDP datagrams are not a connection",
+                }),
             }
         };
         match tokio::time::timeout(timeout, attempt).await {
@@ -214,6 +219,10 @@ impl Connection<role::Gateway> {
                         source,
                     })
             }
+            TransportKind::Udp => Err(TransportError::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "UDP datagrams are not a connection",
+            ))),
         }
     }
 

@@ -9,14 +9,18 @@ pub enum TransportKind {
     Tcp,
     /// WebSocket, one binary message per frame (port 10510 by default), with or without TLS.
     WebSocket,
+    /// The experimental UDP signal datagrams ([`crate::udp`]; port 12510 by default): heartbeats
+    /// and going offline for a session whose TCP or WebSocket connection is asleep.
+    Udp,
 }
 
 impl TransportKind {
-    /// The name records and events print: `"tcp"` or `"ws"`.
+    /// The name records and events print: `"tcp"`, `"ws"` or `"udp"`.
     pub const fn as_str(self) -> &'static str {
         match self {
             TransportKind::Tcp => "tcp",
             TransportKind::WebSocket => "ws",
+            TransportKind::Udp => "udp",
         }
     }
 
@@ -26,6 +30,7 @@ impl TransportKind {
         match self {
             TransportKind::Tcp => 11510,
             TransportKind::WebSocket => 10510,
+            TransportKind::Udp => 12510,
         }
     }
 }

@@ -79,6 +79,7 @@ impl Scenario {
         match kind {
             TransportKind::Tcp => format!("tcp://{}", self.tcp_addr().expect("a TCP listener")),
             TransportKind::WebSocket => self.ws_url().expect("a WebSocket listener"),
+            TransportKind::Udp => panic!("the mock gateway has no UDP port"),
         }
     }
 
@@ -95,6 +96,7 @@ impl Scenario {
         match kind {
             TransportKind::Tcp => self.tcp().await,
             TransportKind::WebSocket => self.ws().await,
+            TransportKind::Udp => panic!("the mock gateway has no UDP port"),
         }
     }
 

@@ -347,6 +347,7 @@ impl Listener {
         match self.kind {
             TransportKind::Tcp => format!("tcp://{}", self.addr()),
             TransportKind::WebSocket => format!("ws://{}/any/path", self.addr()),
+            TransportKind::Udp => panic!("a listener accepts TCP connections"),
         }
     }
 

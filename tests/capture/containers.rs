@@ -4,7 +4,8 @@ use std::io::{self, Read};
 use std::net::SocketAddr;
 
 use turms_wire::capture::{
-    CaptureConfig, CaptureError, CaptureFormat, CaptureReader, Dir, EventKind, Timestamp, Transport,
+    CaptureConfig, CaptureError, CaptureFormat, CaptureReader, EventKind, RoleKind, Timestamp,
+    TransportKind,
 };
 
 use crate::writer::*;
@@ -551,7 +552,7 @@ fn each_event_comes_as_soon_as_its_packet_has_been_read() {
         assert!(matches!(
             request.kind,
             EventKind::Data {
-                dir: Dir::ClientToServer,
+                dir: RoleKind::Gateway,
                 ..
             }
         ));
@@ -560,7 +561,7 @@ fn each_event_comes_as_soon_as_its_packet_has_been_read() {
         assert!(matches!(
             response.kind,
             EventKind::Data {
-                dir: Dir::ServerToClient,
+                dir: RoleKind::Client,
                 ..
             }
         ));
@@ -650,14 +651,14 @@ fn ipv6_extension_headers_are_skipped_and_fragments_are_counted() {
         tcp_with(v4_client, v4_server, 16, PSH_ACK, b"frag", fragment),
     ];
     let events = read(&raw_pcap(&packets));
-    assert_eq!(stream(&events, 1, Dir::ClientToServer), b"hello");
+    assert_eq!(stream(&events, 1, RoleKind::Gateway), b"hello");
     let end = summary(&events);
     assert_eq!(end.ignored.fragment, 2);
     assert_eq!(end.connections, 1);
     assert!(matches!(
         events[0].kind,
         EventKind::Open {
-            transport: Transport::Tcp,
+            transport: TransportKind::Tcp,
             ..
         }
     ));

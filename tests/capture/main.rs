@@ -8,7 +8,7 @@ mod streams;
 mod writer;
 
 use turms_wire::capture::{
-    CaptureConfig, CaptureError, CaptureReader, ConnId, Dir, Event, EventKind, Summary,
+    CaptureConfig, CaptureError, CaptureReader, ConnId, Event, EventKind, RoleKind, Summary,
 };
 
 /// Every event of a capture read with `config`.
@@ -37,7 +37,7 @@ pub fn summary(events: &[Event]) -> &Summary {
 }
 
 /// The bytes delivered for one direction of one connection, concatenated.
-pub fn stream(events: &[Event], conn: u64, dir: Dir) -> Vec<u8> {
+pub fn stream(events: &[Event], conn: u64, dir: RoleKind) -> Vec<u8> {
     events
         .iter()
         .filter_map(|e| match &e.kind {
@@ -87,7 +87,7 @@ pub fn outline(events: &[Event]) -> Vec<String> {
                 after_gap,
             } => format!(
                 "data {conn} {} {:?}{}",
-                dir.as_str(),
+                dir.inbound_direction(),
                 String::from_utf8_lossy(bytes),
                 if *after_gap { " after_gap" } else { "" }
             ),
@@ -95,10 +95,14 @@ pub fn outline(events: &[Event]) -> Vec<String> {
                 conn,
                 dir,
                 missing_bytes,
-            } => format!("gap {conn} {} {missing_bytes}", dir.as_str()),
+            } => format!("gap {conn} {} {missing_bytes}", dir.inbound_direction()),
             EventKind::StartNotCaptured { conn } => format!("start_not_captured {conn}"),
             EventKind::Datagram { conn, dir, bytes } => {
-                format!("datagram {conn} {} {:?}", dir.as_str(), &bytes[..])
+                format!(
+                    "datagram {conn} {} {:?}",
+                    dir.inbound_direction(),
+                    &bytes[..]
+                )
             }
             EventKind::Close {
                 conn,

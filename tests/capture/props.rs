@@ -4,7 +4,7 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
-use turms_wire::capture::{CaptureConfig, CaptureReader, Dir, EventKind};
+use turms_wire::capture::{CaptureConfig, CaptureReader, EventKind, RoleKind};
 
 use crate::writer::*;
 use crate::{read_with, stream, summary};
@@ -78,7 +78,7 @@ proptest! {
     #[test]
     fn within_the_cap_any_order_and_duplicates_give_back_the_stream(scenario in scenario(3000)) {
         let events = read_with(&capture(&scenario), CaptureConfig::default());
-        prop_assert_eq!(stream(&events, 1, Dir::ClientToServer), scenario.data.clone());
+        prop_assert_eq!(stream(&events, 1, RoleKind::Gateway), scenario.data.clone());
         let end = summary(&events);
         prop_assert_eq!(end.gaps, 0);
         prop_assert_eq!(end.stream_bytes, scenario.data.len() as u64);
@@ -97,7 +97,7 @@ proptest! {
         let mut config = CaptureConfig::default();
         config.max_out_of_order = cap;
         let events = read_with(&capture(&scenario), config);
-        let delivered = stream(&events, 1, Dir::ClientToServer);
+        let delivered = stream(&events, 1, RoleKind::Gateway);
         prop_assert!(scenario.data.starts_with(&delivered));
         let gaps = summary(&events).gaps;
         prop_assert!(gaps <= 1);

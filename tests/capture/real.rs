@@ -5,7 +5,8 @@
 use bytes::BytesMut;
 use tokio_util::codec::Decoder;
 use turms_wire::capture::{
-    CaptureConfig, CaptureFormat, CaptureReader, CloseHow, Dir, Event, EventKind, Transport,
+    CaptureConfig, CaptureFormat, CaptureReader, CloseHow, Event, EventKind, RoleKind,
+    TransportKind,
 };
 use turms_wire::codec::{ClientCodec, GatewayCodec};
 use turms_wire::frame::RequestKind;
@@ -22,7 +23,7 @@ fn load(name: &str) -> Vec<u8> {
 struct Expected {
     file: &'static str,
     format: CaptureFormat,
-    transport: Transport,
+    transport: TransportKind,
     ipv6: bool,
     c2s: u64,
     s2c: u64,
@@ -37,7 +38,7 @@ const EXPECTED: [Expected; 4] = [
     Expected {
         file: "tcp-ipv4-lo.pcap",
         format: PCAP_US,
-        transport: Transport::Tcp,
+        transport: TransportKind::Tcp,
         ipv6: false,
         c2s: 63,
         s2c: 97,
@@ -48,7 +49,7 @@ const EXPECTED: [Expected; 4] = [
             big_endian: false,
             nanoseconds: true,
         },
-        transport: Transport::Ws,
+        transport: TransportKind::WebSocket,
         ipv6: true,
         c2s: 236,
         s2c: 235,
@@ -56,7 +57,7 @@ const EXPECTED: [Expected; 4] = [
     Expected {
         file: "tcp-ipv6-any-sll.pcap",
         format: PCAP_US,
-        transport: Transport::Tcp,
+        transport: TransportKind::Tcp,
         ipv6: true,
         c2s: 63,
         s2c: 97,
@@ -64,7 +65,7 @@ const EXPECTED: [Expected; 4] = [
     Expected {
         file: "ws-ipv4-any-sll2.pcap",
         format: PCAP_US,
-        transport: Transport::Ws,
+        transport: TransportKind::WebSocket,
         ipv6: false,
         c2s: 240,
         s2c: 235,
@@ -101,11 +102,16 @@ fn check_ws(bytes: &[u8], http_start: &[u8]) {
     assert_eq!(bytes.get(end), Some(&0x82));
 }
 
-fn check_connection(events: &[Event], conn: u64, transport: Transport, ipv6: bool) -> (u64, u64) {
-    let c2s = stream(events, conn, Dir::ClientToServer);
-    let s2c = stream(events, conn, Dir::ServerToClient);
+fn check_connection(
+    events: &[Event],
+    conn: u64,
+    transport: TransportKind,
+    ipv6: bool,
+) -> (u64, u64) {
+    let c2s = stream(events, conn, RoleKind::Gateway);
+    let s2c = stream(events, conn, RoleKind::Client);
     match transport {
-        Transport::Tcp => {
+        TransportKind::Tcp => {
             let requests = tcp_frames(GatewayCodec::new(), &c2s);
             let Some(Ok(ClientFrame::Request(login))) = requests.first() else {
                 panic!("the first request is {:?}", requests.first());
@@ -116,11 +122,11 @@ fn check_connection(events: &[Event], conn: u64, transport: Transport, ipv6: boo
             assert!(notifications.len() >= 3);
             assert!(notifications.iter().all(Result::is_ok));
         }
-        Transport::Ws => {
+        TransportKind::WebSocket => {
             check_ws(&c2s, b"GET ");
             check_ws(&s2c, b"HTTP/1.1 101 ");
         }
-        Transport::Udp => unreachable!("no UDP capture"),
+        TransportKind::Udp => unreachable!("no UDP capture"),
     }
     let opened = events.iter().find_map(|e| match e.kind {
         EventKind::Open {
@@ -135,7 +141,7 @@ fn check_connection(events: &[Event], conn: u64, transport: Transport, ipv6: boo
     assert_eq!(t, transport);
     assert_eq!(peer.is_ipv6(), ipv6);
     assert_eq!(server.ip(), peer.ip());
-    let port = if transport == Transport::Tcp {
+    let port = if transport == TransportKind::Tcp {
         11510
     } else {
         10510
@@ -186,11 +192,11 @@ fn a_pcapng_of_two_interfaces_delivers_each_connection_once() {
     assert_eq!(reader.format(), CaptureFormat::PcapNg);
     let events: Vec<_> = reader.collect();
     assert_eq!(
-        check_connection(&events, 1, Transport::Tcp, false),
+        check_connection(&events, 1, TransportKind::Tcp, false),
         (63, 97)
     );
     assert_eq!(
-        check_connection(&events, 2, Transport::Ws, true),
+        check_connection(&events, 2, TransportKind::WebSocket, true),
         (236, 235)
     );
     let end = summary(&events);
@@ -226,8 +232,8 @@ fn real_segments_reordered_repeated_or_lost() {
     // 11, 13 carry 40, 21, 25, 11 server bytes (numbered from 1).
     let capture = load("tcp-ipv4-lo.pcap");
     let original = read(&capture);
-    let c2s = stream(&original, 1, Dir::ClientToServer);
-    let s2c = stream(&original, 1, Dir::ServerToClient);
+    let c2s = stream(&original, 1, RoleKind::Gateway);
+    let s2c = stream(&original, 1, RoleKind::Client);
     let (header, records) = records(&capture);
     assert_eq!(records.len(), 14);
     let r = |n: usize| &records[n - 1];
@@ -235,8 +241,8 @@ fn real_segments_reordered_repeated_or_lost() {
     // Client records 10 and 12 swapped, server record 6 captured twice.
     let order = [1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 12, 11, 10, 13, 14];
     let events = read(&rebuild(&header, &order.map(r)));
-    assert_eq!(stream(&events, 1, Dir::ClientToServer), c2s);
-    assert_eq!(stream(&events, 1, Dir::ServerToClient), s2c);
+    assert_eq!(stream(&events, 1, RoleKind::Gateway), c2s);
+    assert_eq!(stream(&events, 1, RoleKind::Client), s2c);
     let end = summary(&events);
     assert_eq!(end.duplicate_bytes, 40);
     assert_eq!(end.out_of_order_segments, 1);
@@ -244,8 +250,8 @@ fn real_segments_reordered_repeated_or_lost() {
     // Server record 8 (21 bytes) lost: a gap of exactly 21 bytes at the RST.
     let order = [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14];
     let events = read(&rebuild(&header, &order.map(r)));
-    assert_eq!(stream(&events, 1, Dir::ServerToClient), s2c[..40]);
-    assert_eq!(stream(&events, 1, Dir::ClientToServer), c2s);
+    assert_eq!(stream(&events, 1, RoleKind::Client), s2c[..40]);
+    assert_eq!(stream(&events, 1, RoleKind::Gateway), c2s);
     let gaps: Vec<_> = outline(&events)
         .into_iter()
         .filter(|line| line.starts_with("gap"))
@@ -257,7 +263,7 @@ fn real_segments_reordered_repeated_or_lost() {
     let events = read_with(&rebuild(&header, &order.map(r)), config.clone());
     let mut resynced = s2c[..40].to_vec();
     resynced.extend(&s2c[61..]);
-    assert_eq!(stream(&events, 1, Dir::ServerToClient), resynced);
+    assert_eq!(stream(&events, 1, RoleKind::Client), resynced);
 
     // The handshake not captured: nothing delivered, unless resync; the client's first
     // bytes are then its login, a frame boundary.
@@ -266,8 +272,8 @@ fn real_segments_reordered_repeated_or_lost() {
     assert_eq!(outline(&events)[1], "start_not_captured 1");
     assert_eq!(summary(&events).stream_bytes, 0);
     let events = read_with(&rebuild(&header, &order.map(r)), config);
-    assert_eq!(stream(&events, 1, Dir::ClientToServer), c2s);
-    assert_eq!(stream(&events, 1, Dir::ServerToClient), s2c);
+    assert_eq!(stream(&events, 1, RoleKind::Gateway), c2s);
+    assert_eq!(stream(&events, 1, RoleKind::Client), s2c);
     let flagged = events
         .iter()
         .filter(|e| {

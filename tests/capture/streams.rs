@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use turms_wire::capture::{CaptureConfig, CaptureReader, Dir, EventKind};
+use turms_wire::capture::{CaptureConfig, CaptureReader, EventKind, RoleKind};
 
 use crate::writer::*;
 use crate::{outline, read, read_with, stream, summary};
@@ -55,10 +55,7 @@ fn retransmitted_and_overlapping_bytes_are_delivered_once() {
     packets.push(c.c2s(8, b"ijklmn")); // fills the hole, overlapping both sides
     packets.push(c.c2s(2, b"cd")); // old
     let events = read(&raw_pcap(&packets));
-    assert_eq!(
-        stream(&events, 1, Dir::ClientToServer),
-        b"abcdefghijklmnopq"
-    );
+    assert_eq!(stream(&events, 1, RoleKind::Gateway), b"abcdefghijklmnopq");
     let end = summary(&events);
     // The retransmission (6), "ef" (2), "op" already waiting (2), "ij" (2), the waiting "mn"
     // delivered by the segment that filled the hole (2), "cd" (2).
@@ -79,8 +76,8 @@ fn sequence_numbers_wrap_around() {
     packets.push(c.c2s_fin(11));
     packets.push(c.s2c_fin(4));
     let events = read(&raw_pcap(&packets));
-    assert_eq!(stream(&events, 1, Dir::ClientToServer), b"abcdefghijk");
-    assert_eq!(stream(&events, 1, Dir::ServerToClient), b"0123");
+    assert_eq!(stream(&events, 1, RoleKind::Gateway), b"abcdefghijk");
+    assert_eq!(stream(&events, 1, RoleKind::Client), b"0123");
     assert_eq!(outline(&events)[5..], ["close 1 11 4 fin", "end"]);
 }
 
@@ -167,7 +164,7 @@ fn too_much_waiting_declares_the_hole_as_soon_as_the_cap_is_passed() {
         .chain(*b"tail")
         .collect();
     expected.extend(&after);
-    assert_eq!(stream(&events, 1, Dir::ClientToServer), expected);
+    assert_eq!(stream(&events, 1, RoleKind::Gateway), expected);
     assert_eq!(summary(&events).missing_bytes, 6);
 }
 
@@ -411,7 +408,7 @@ fn connections_are_numbered_in_order_of_appearance_and_ports_decide_the_server()
     let mut config = CaptureConfig::default();
     config.tcp_ports = [80].into();
     let events = read_with(&raw_pcap(&packets), config);
-    assert_eq!(stream(&events, 2, Dir::ClientToServer), b"GET");
+    assert_eq!(stream(&events, 2, RoleKind::Gateway), b"GET");
     let end = summary(&events);
     assert_eq!(end.connections, 3);
 }

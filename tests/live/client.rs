@@ -874,6 +874,7 @@ async fn broken_framing_fails_pending_calls_with_301(transport: TransportKind) {
                 drop(peer.next_item().await);
                 None
             }
+            TransportKind::Udp => unreachable!("the peers are TCP or WebSocket"),
         }
     };
     let (result, _socket) = tokio::join!(client.request(message_to(2, "x")), script);
