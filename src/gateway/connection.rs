@@ -15,14 +15,14 @@ use crate::proto::turms_request::Kind;
 use crate::proto::{QueryMessagesRequest, TurmsRequest};
 use crate::status::{ResponseStatusCode, SessionCloseStatus};
 
-use super::auth::{AuthDecision, LoginAttempt};
-use super::event::{ConnectionEnd, GatewayEvent};
-use super::notify;
-use super::script::Reply;
-use super::session::{Command, Mailbox, NewSession, Registration, Session};
+use super::session::{Command, Mailbox, NewSession, Registration};
 use super::transport::{Inbound, Link};
 use super::Shared;
 use crate::frame::CloseNotice;
+use crate::session::gateway::notify;
+use crate::session::gateway::{
+    AuthDecision, ConnectionEnd, GatewayEvent, LoginAttempt, Reply, Session,
+};
 
 /// The only client version the gateway accepts.
 const SUPPORTED_VERSION: i32 = 1;
@@ -166,7 +166,7 @@ impl Connection {
             self.last_activity = Instant::now();
             self.write(Bytes::new()).await
         } else {
-            self.write(notify::heartbeat_failure()).await
+            self.write(notify::heartbeat_failure(now_millis())).await
         }
     }
 
@@ -208,6 +208,7 @@ impl Connection {
             Ok(request) => request,
             Err(error) => {
                 let reply = notify::response(
+                    now_millis(),
                     request_id,
                     ResponseStatusCode::INVALID_REQUEST,
                     Some(error.to_string()),
@@ -219,8 +220,14 @@ impl Connection {
         if let Some(reply) = self.shared.scripted_reply(&session, &request) {
             return match reply {
                 Reply::Respond(r) => {
-                    self.write(notify::response(request_id, r.code, r.reason, r.data))
-                        .await
+                    self.write(notify::response(
+                        now_millis(),
+                        request_id,
+                        r.code,
+                        r.reason,
+                        r.data,
+                    ))
+                    .await
                 }
                 Reply::Ignore => Step::Continue,
                 Reply::Close(reason) => Step::Close(reason),
@@ -235,6 +242,7 @@ impl Connection {
             }
             _ => {
                 self.write(notify::response(
+                    now_millis(),
                     request_id,
                     ResponseStatusCode::NO_CONTENT,
                     None,
@@ -307,7 +315,8 @@ impl Connection {
         };
         self.last_activity = Instant::now();
         self.session = Some(info.clone());
-        let session_info = notify::session_info(info.session_id, &self.shared.config.server_id);
+        let session_info =
+            notify::session_info(now_millis(), info.session_id, &self.shared.config.server_id);
         self.shared.emit(GatewayEvent::LoginSucceeded {
             connection: self.id,
             session: info,
@@ -318,6 +327,7 @@ impl Connection {
             other => return other,
         }
         self.write(notify::response(
+            now_millis(),
             request_id,
             ResponseStatusCode::OK,
             None,
@@ -339,8 +349,14 @@ impl Connection {
             device_type: attempt.device_type(),
             code,
         });
-        self.write(notify::response(request_id, code, reason, None))
-            .await
+        self.write(notify::response(
+            now_millis(),
+            request_id,
+            code,
+            reason,
+            None,
+        ))
+        .await
     }
 
     async fn create_message(
@@ -362,6 +378,7 @@ impl Connection {
         if let Some(reason) = refusal {
             return self
                 .write(notify::response(
+                    now_millis(),
                     request_id,
                     ResponseStatusCode::ILLEGAL_ARGUMENT,
                     Some(reason.to_owned()),
@@ -369,7 +386,7 @@ impl Connection {
                 ))
                 .await;
         }
-        let now = notify::now_millis();
+        let now = now_millis();
         let (saved, recipients) = self
             .shared
             .store()
@@ -387,6 +404,7 @@ impl Connection {
         );
         let id = saved.id.unwrap_or_default();
         self.write(notify::response_with(
+            now_millis(),
             request_id,
             ResponseStatusCode::OK,
             DataKind::Long(id),
@@ -402,8 +420,16 @@ impl Connection {
     ) -> Step {
         let found = self.shared.store().query(session.user_id, query);
         let reply = match found {
-            Some(kind) => notify::response_with(request_id, ResponseStatusCode::OK, kind),
-            None => notify::response(request_id, ResponseStatusCode::NO_CONTENT, None, None),
+            Some(kind) => {
+                notify::response_with(now_millis(), request_id, ResponseStatusCode::OK, kind)
+            }
+            None => notify::response(
+                now_millis(),
+                request_id,
+                ResponseStatusCode::NO_CONTENT,
+                None,
+                None,
+            ),
         };
         self.write(reply).await
     }
@@ -434,8 +460,14 @@ impl Connection {
             code,
             reason: reason.clone(),
         });
-        self.write(notify::response(request_id, code, reason, None))
-            .await
+        self.write(notify::response(
+            now_millis(),
+            request_id,
+            code,
+            reason,
+            None,
+        ))
+        .await
     }
 
     /// Writes one frame; a failed write ends the connection.
@@ -471,7 +503,7 @@ impl Connection {
     /// the client closes or the close timeout passes, and then the gateway closes the
     /// transport.
     async fn close(mut self, reason: CloseNotice) {
-        let notification = notify::close(notify::now_millis(), &reason);
+        let notification = notify::close(now_millis(), &reason);
         self.forget_session(reason.clone(), true);
         let end = match timeout(CLOSE_WRITE_TIMEOUT, self.transport.send(notification)).await {
             Err(_) => ConnectionEnd::TransportError(format!(
@@ -524,6 +556,14 @@ impl Connection {
 /// A timeout of zero means "never", as in the real gateway's settings.
 fn enabled(timeout: Duration) -> Option<Duration> {
     (!timeout.is_zero()).then_some(timeout)
+}
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default()
 }
 
 async fn sleep_until_some(deadline: Option<Instant>) {

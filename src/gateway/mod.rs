@@ -44,13 +44,8 @@
 //! # }
 //! ```
 
-mod auth;
 mod connection;
-mod event;
-mod notify;
-mod script;
 mod session;
-mod store;
 mod transport;
 
 use std::collections::BTreeMap;
@@ -71,10 +66,12 @@ use crate::proto::{Message, TurmsNotification, TurmsRequest};
 use crate::role::RoleKind;
 use crate::transport::Connection;
 
-pub use auth::{AcceptAll, AuthDecision, Authenticator, LoginAttempt, SharedPassword};
-pub use event::{ConnectionEnd, GatewayEvent};
-pub use script::{Reply, Script, ScriptedResponse};
-pub use session::{LoginConflictPolicy, Session, SessionTarget};
+// The session rules' types are the gateway's API too, under the names they always had.
+pub use crate::session::gateway::{
+    AcceptAll, AuthDecision, Authenticator, ConnectionEnd, GatewayEvent, LoginAttempt,
+    LoginConflictPolicy, Reply, Script, ScriptedResponse, Session, SessionTarget, SharedPassword,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_LOGIN_TIMEOUT, DEFAULT_SERVER_ID, REAL_CLOSE_TIMEOUT,
+};
 // The close notice and the transport kind belong to the floors below; they are part of this
 // API too.
 pub use crate::frame::CloseNotice;
@@ -94,19 +91,9 @@ pub type CloseReason = CloseNotice;
 )]
 pub type SessionInfo = Session;
 
+use crate::session::gateway::store::Store;
 use session::Registry;
-use store::Store;
 use transport::Link;
-
-/// The real gateway's login timeout (`establish-timeout-millis`): 5 minutes.
-pub const DEFAULT_LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
-/// The real gateway's idle timeout (`close-idle-session-after-seconds`): 180 s.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(180);
-/// The real gateway's close timeout (`close-timeout-millis`): 120 s. The mock's default is
-/// zero (close right after the close notification); set this to mimic the real wait.
-pub const REAL_CLOSE_TIMEOUT: Duration = Duration::from_secs(120);
-/// The node id sent in the session-info push unless another is configured.
-pub const DEFAULT_SERVER_ID: &str = "turms-wire-mock";
 
 /// How long a WebSocket client may take over its opening handshake (the real gateway's
 /// `connect-timeout-millis`).

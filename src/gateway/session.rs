@@ -12,69 +12,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::frame::CloseNotice;
 use crate::proto::{DeviceType, UserStatus};
+use crate::session::gateway::{LoginConflictPolicy, Session, SessionTarget};
 use crate::transport::TransportKind;
-
-/// A logged-in session, as [`GatewayHandle::sessions`](super::GatewayHandle::sessions) lists
-/// it and as a [`Script`](super::Script) sees the requester.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Session {
-    /// The session id: a random positive int32, sent to the client as a decimal string.
-    pub session_id: i32,
-    /// The user logged in.
-    pub user_id: i64,
-    /// The device type (an unknown number reads as `UNKNOWN`).
-    pub device_type: DeviceType,
-    /// The online status the client asked for, if any.
-    pub user_status: Option<UserStatus>,
-    /// The connection carrying the session (as numbered in [`GatewayEvent`](super::GatewayEvent)s).
-    pub connection_id: u64,
-    /// The transport the connection uses.
-    pub transport: TransportKind,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
-
-/// Which sessions a push or a close is meant for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SessionTarget {
-    /// Every session of the user, on every device.
-    User(i64),
-    /// The user's session on one device type.
-    UserDevice(i64, DeviceType),
-    /// One session, by id.
-    Session(i32),
-    /// Every live session.
-    All,
-}
-
-impl SessionTarget {
-    fn matches(&self, info: &Session) -> bool {
-        match *self {
-            SessionTarget::User(user) => info.user_id == user,
-            SessionTarget::UserDevice(user, device) => {
-                info.user_id == user && info.device_type == device
-            }
-            SessionTarget::Session(id) => info.session_id == id,
-            SessionTarget::All => true,
-        }
-    }
-}
-
-/// What happens when a user logs in on a device type where they already have a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum LoginConflictPolicy {
-    /// The real gateway's default (one device of each type online, disconnect the logged-in
-    /// one): the earlier session is closed with `DISCONNECTED_BY_CLIENT` (500), which is what
-    /// the real code sends, although 501 would describe it better.
-    #[default]
-    CloseExisting,
-    /// The new login is refused with `SESSION_SIMULTANEOUS_CONFLICTS_DECLINE` (2100).
-    DeclineNew,
-    /// Both sessions stay.
-    AllowBoth,
-}
 
 /// A message for the task that owns a connection.
 #[derive(Debug)]
