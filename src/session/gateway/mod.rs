@@ -101,12 +101,12 @@ mod auth;
 mod config;
 mod connection;
 mod event;
-pub(crate) mod notify;
+mod notify;
 mod registry;
 mod requests;
 mod script;
 mod state;
-pub(crate) mod store;
+mod store;
 #[cfg(test)]
 mod tests;
 

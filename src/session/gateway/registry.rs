@@ -48,7 +48,7 @@ pub enum SessionTarget {
 }
 
 impl SessionTarget {
-    pub(crate) fn matches(&self, info: &Session) -> bool {
+    fn matches(&self, info: &Session) -> bool {
         match *self {
             SessionTarget::User(user) => info.user_id == user,
             SessionTarget::UserDevice(user, device) => {
