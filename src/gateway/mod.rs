@@ -8,6 +8,10 @@
 //! sequence. Messages are stored and relayed to their recipients' live sessions, and queried
 //! back; every other request gets `NO_CONTENT` unless a [`Script`] answers it.
 //!
+//! The rules are [`session::gateway`](crate::session::gateway)'s machines; this module runs
+//! them: it listens, owns each connection's transport on a task of its own, and moves frames,
+//! commands and time between the transport and the connection's machine.
+//!
 //! **Everything lives in memory** and is gone when the gateway stops. There is no turms-service
 //! behind it, no IP blocking and no rate limiting, so tests can hammer it from one address.
 //!
@@ -44,22 +48,16 @@
 //! # }
 //! ```
 
-mod auth;
 mod connection;
-mod event;
-mod notify;
-mod script;
-mod session;
-mod store;
+mod mailbox;
 mod transport;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::net::{TcpListener, TcpStream};
@@ -67,14 +65,17 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::codec::{notification_to_bytes, Limits};
-use crate::proto::{Message, TurmsNotification, TurmsRequest};
+use crate::proto::{Message, TurmsNotification};
 use crate::role::RoleKind;
+use crate::session::gateway::{Dispatch, GatewayConfig, GatewayState, WallClock};
 use crate::transport::Connection;
 
-pub use auth::{AcceptAll, AuthDecision, Authenticator, LoginAttempt, SharedPassword};
-pub use event::{ConnectionEnd, GatewayEvent};
-pub use script::{Reply, Script, ScriptedResponse};
-pub use session::{LoginConflictPolicy, Session, SessionTarget};
+// The session rules' types are the gateway's API too, under the names they always had.
+pub use crate::session::gateway::{
+    AcceptAll, AuthDecision, Authenticator, ConnectionEnd, GatewayEvent, LoginAttempt,
+    LoginConflictPolicy, Reply, Script, ScriptedResponse, Session, SessionTarget, SharedPassword,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_LOGIN_TIMEOUT, DEFAULT_SERVER_ID, REAL_CLOSE_TIMEOUT,
+};
 // The close notice and the transport kind belong to the floors below; they are part of this
 // API too.
 pub use crate::frame::CloseNotice;
@@ -94,19 +95,8 @@ pub type CloseReason = CloseNotice;
 )]
 pub type SessionInfo = Session;
 
-use session::Registry;
-use store::Store;
+use mailbox::Mailbox;
 use transport::Link;
-
-/// The real gateway's login timeout (`establish-timeout-millis`): 5 minutes.
-pub const DEFAULT_LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
-/// The real gateway's idle timeout (`close-idle-session-after-seconds`): 180 s.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(180);
-/// The real gateway's close timeout (`close-timeout-millis`): 120 s. The mock's default is
-/// zero (close right after the close notification); set this to mimic the real wait.
-pub const REAL_CLOSE_TIMEOUT: Duration = Duration::from_secs(120);
-/// The node id sent in the session-info push unless another is configured.
-pub const DEFAULT_SERVER_ID: &str = "turms-wire-mock";
 
 /// How long a WebSocket client may take over its opening handshake (the real gateway's
 /// `connect-timeout-millis`).
@@ -132,28 +122,18 @@ pub enum GatewayError {
     },
 }
 
-/// The settings every connection reads.
-pub(crate) struct Config {
-    server_id: String,
-    login_timeout: Duration,
-    idle_timeout: Duration,
-    close_timeout: Duration,
-    limits: Limits,
-    login_conflict: LoginConflictPolicy,
-}
-
 type EventSink = Box<dyn Fn(&GatewayEvent) + Send + Sync>;
 
-/// State shared by the listeners, the connections and the handle.
+/// What the listeners, the connections and the handle share.
 pub(crate) struct Shared {
-    config: Config,
-    authenticator: Box<dyn Authenticator>,
-    script: RwLock<Option<Arc<dyn Script>>>,
+    /// The machines' shared state: one lock, held for one machine call at a time and never
+    /// while an event is reported or a frame written.
+    state: Mutex<GatewayState>,
+    /// How to reach each connection's task, by connection number.
+    mailboxes: Mutex<HashMap<u64, Mailbox>>,
     events: EventSink,
-    registry: Mutex<Registry>,
-    store: Mutex<Store>,
+    limits: Limits,
     cancel: CancellationToken,
-    connections: AtomicU64,
 }
 
 impl Shared {
@@ -161,30 +141,33 @@ impl Shared {
         (self.events)(&event);
     }
 
-    fn next_connection_id(&self) -> u64 {
-        self.connections.fetch_add(1, Ordering::Relaxed) + 1
+    // A panic elsewhere while holding a lock leaves the data itself intact: each machine call
+    // changes it in one piece.
+    fn state(&self) -> MutexGuard<'_, GatewayState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn registry(&self) -> MutexGuard<'_, Registry> {
-        // A panic elsewhere while holding the lock leaves the map itself intact.
-        self.registry
+    fn mailboxes(&self) -> MutexGuard<'_, HashMap<u64, Mailbox>> {
+        self.mailboxes
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
-        self.store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Hands a command to the connection it names; false if that connection is gone or, for a
+    /// push, has too many waiting.
+    fn deliver(&self, dispatch: Dispatch) -> bool {
+        self.mailboxes()
+            .get(&dispatch.connection)
+            .is_some_and(|mailbox| mailbox.send(dispatch.command))
     }
 
-    fn scripted_reply(&self, session: &Session, request: &TurmsRequest) -> Option<Reply> {
-        let script = self
-            .script
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()?;
-        script.reply(session, request)
+    /// Delivers every command; returns how many were taken.
+    fn deliver_all(&self, dispatches: Vec<Dispatch>) -> usize {
+        dispatches
+            .into_iter()
+            .map(|dispatch| self.deliver(dispatch))
+            .filter(|&taken| taken)
+            .count()
     }
 }
 
@@ -197,24 +180,23 @@ impl Shared {
 pub struct GatewayBuilder {
     tcp: Option<SocketAddr>,
     ws: Option<SocketAddr>,
-    config: Config,
-    authenticator: Box<dyn Authenticator>,
-    script: Option<Arc<dyn Script>>,
+    limits: Limits,
+    state: GatewayState,
     events: EventSink,
-    store: Store,
 }
 
 impl fmt::Debug for GatewayBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = self.state.config();
         f.debug_struct("GatewayBuilder")
             .field("tcp", &self.tcp)
             .field("ws", &self.ws)
-            .field("server_id", &self.config.server_id)
-            .field("login_timeout", &self.config.login_timeout)
-            .field("idle_timeout", &self.config.idle_timeout)
-            .field("close_timeout", &self.config.close_timeout)
-            .field("limits", &self.config.limits)
-            .field("login_conflict", &self.config.login_conflict)
+            .field("server_id", &config.server_id)
+            .field("login_timeout", &config.login_timeout)
+            .field("idle_timeout", &config.idle_timeout)
+            .field("close_timeout", &config.close_timeout)
+            .field("limits", &self.limits)
+            .field("login_conflict", &config.login_conflict)
             .finish_non_exhaustive()
     }
 }
@@ -231,18 +213,9 @@ impl GatewayBuilder {
         GatewayBuilder {
             tcp: None,
             ws: None,
-            config: Config {
-                server_id: DEFAULT_SERVER_ID.to_owned(),
-                login_timeout: DEFAULT_LOGIN_TIMEOUT,
-                idle_timeout: DEFAULT_IDLE_TIMEOUT,
-                close_timeout: Duration::ZERO,
-                limits: RoleKind::Gateway.limits(),
-                login_conflict: LoginConflictPolicy::default(),
-            },
-            authenticator: Box::new(AcceptAll),
-            script: None,
+            limits: RoleKind::Gateway.limits(),
+            state: GatewayState::new(GatewayConfig::default(), system_clock()),
             events: Box::new(|event| eprintln!("{event}")),
-            store: Store::default(),
         }
     }
 
@@ -270,28 +243,28 @@ impl GatewayBuilder {
     /// Decides logins with `authenticator`; replaces any password set before.
     #[must_use]
     pub fn authenticator(mut self, authenticator: impl Authenticator) -> Self {
-        self.authenticator = Box::new(authenticator);
+        self.state.set_authenticator(authenticator);
         self
     }
 
     /// Answers requests with `script` first ([`GatewayHandle::set_script`] changes it later).
     #[must_use]
     pub fn script(mut self, script: impl Script) -> Self {
-        self.script = Some(Arc::new(script));
+        self.state.set_script(script);
         self
     }
 
     /// Adds a group with these members; group messages go to its members but the sender.
     #[must_use]
     pub fn group(mut self, group_id: i64, members: impl IntoIterator<Item = i64>) -> Self {
-        self.store.add_group(group_id, members);
+        self.state.add_group(group_id, members);
         self
     }
 
     /// The node id sent as `server_id` in the session-info push.
     #[must_use]
     pub fn server_id(mut self, server_id: impl Into<String>) -> Self {
-        self.config.server_id = server_id.into();
+        self.state.config_mut().server_id = server_id.into();
         self
     }
 
@@ -299,7 +272,7 @@ impl GatewayBuilder {
     /// `LOGIN_TIMEOUT` (111). Zero disables it.
     #[must_use]
     pub fn login_timeout(mut self, timeout: Duration) -> Self {
-        self.config.login_timeout = timeout;
+        self.state.config_mut().login_timeout = timeout;
         self
     }
 
@@ -307,7 +280,7 @@ impl GatewayBuilder {
     /// `HEARTBEAT_TIMEOUT` (110). Zero disables it.
     #[must_use]
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.config.idle_timeout = timeout;
+        self.state.config_mut().idle_timeout = timeout;
         self
     }
 
@@ -316,21 +289,21 @@ impl GatewayBuilder {
     /// right after the notification is flushed.
     #[must_use]
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
-        self.config.close_timeout = timeout;
+        self.state.config_mut().close_timeout = timeout;
         self
     }
 
     /// The largest inbound frame (TCP body or WebSocket message); the real default is 16384.
     #[must_use]
     pub fn max_frame(mut self, bytes: usize) -> Self {
-        self.config.limits = self.config.limits.with_max_inbound_frame(bytes);
+        self.limits = self.limits.with_max_inbound_frame(bytes);
         self
     }
 
     /// What happens when a user logs in again on the same device type.
     #[must_use]
     pub fn login_conflict(mut self, policy: LoginConflictPolicy) -> Self {
-        self.config.login_conflict = policy;
+        self.state.config_mut().login_conflict = policy;
         self
     }
 
@@ -356,14 +329,11 @@ impl GatewayBuilder {
             None => None,
         };
         let shared = Arc::new(Shared {
-            config: self.config,
-            authenticator: self.authenticator,
-            script: RwLock::new(self.script),
+            state: Mutex::new(self.state),
+            mailboxes: Mutex::new(HashMap::new()),
             events: self.events,
-            registry: Mutex::new(Registry::default()),
-            store: Mutex::new(self.store),
+            limits: self.limits,
             cancel: CancellationToken::new(),
-            connections: AtomicU64::new(0),
         });
         let tracker = TaskTracker::new();
         let mut handle = GatewayHandle {
@@ -382,6 +352,16 @@ impl GatewayBuilder {
         }
         Ok(handle)
     }
+}
+
+/// The machines' calendar, read off the system clock once; tokio's clock for the instants,
+/// as the connections read them.
+fn system_clock() -> WallClock {
+    let unix_millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or_default();
+    WallClock::new(tokio::time::Instant::now().into_std(), unix_millis)
 }
 
 async fn bind(
@@ -422,12 +402,12 @@ where
 }
 
 async fn serve_tcp(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
-    let connection = Connection::tcp(stream, shared.config.limits);
+    let connection = Connection::tcp(stream, shared.limits);
     connection::serve(Link::new(connection), peer, shared).await;
 }
 
 async fn serve_ws(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
-    let limits = shared.config.limits;
+    let limits = shared.limits;
     let handshake = tokio::time::timeout(
         HANDSHAKE_TIMEOUT,
         Connection::accept(stream, TransportKind::WebSocket, limits),
@@ -481,7 +461,7 @@ impl GatewayHandle {
 
     /// Every live session, ordered by user, device type and session id.
     pub fn sessions(&self) -> Vec<Session> {
-        self.shared.registry().list()
+        self.shared.state().sessions()
     }
 
     /// Pushes `notification` to every session `target` names; returns how many. A notification
@@ -493,46 +473,40 @@ impl GatewayHandle {
     /// Pushes a pre-encoded notification body, unchanged, to every session `target` names;
     /// returns how many. For testing clients against bytes no encoder would produce.
     pub fn push_bytes(&self, target: SessionTarget, body: Bytes) -> usize {
-        self.shared.registry().push(target, &body)
+        let pushes = self.shared.state().push(target, &body);
+        self.shared.deliver_all(pushes)
     }
 
     /// Closes every session `target` names with `reason` (close notification, then the close
     /// sequence); returns how many. They are gone from [`sessions`](Self::sessions) at once.
     pub fn close_session(&self, target: SessionTarget, reason: CloseNotice) -> usize {
-        self.shared.registry().close(target, &reason)
+        let closes = self.shared.state().close(target, &reason);
+        self.shared.deliver_all(closes)
     }
 
     /// Adds members to a group (creating it if needed).
     pub fn add_group(&self, group_id: i64, members: impl IntoIterator<Item = i64>) {
-        self.shared.store().add_group(group_id, members);
+        self.shared.state().add_group(group_id, members);
     }
 
     /// Every group and its members.
     pub fn groups(&self) -> BTreeMap<i64, Vec<i64>> {
-        self.shared.store().groups()
+        self.shared.state().groups()
     }
 
     /// Every message sent through the gateway, oldest first.
     pub fn messages(&self) -> Vec<Message> {
-        self.shared.store().messages().to_vec()
+        self.shared.state().messages().to_vec()
     }
 
     /// Answers requests with `script` from now on.
     pub fn set_script(&self, script: impl Script) {
-        *self
-            .shared
-            .script
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(script));
+        self.shared.state().set_script(script);
     }
 
     /// Goes back to the built-in handling for every request.
     pub fn clear_script(&self) {
-        *self
-            .shared
-            .script
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        self.shared.state().clear_script();
     }
 
     /// Stops listening, closes every session with `SERVER_CLOSED` (201) and every other

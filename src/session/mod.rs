@@ -9,3 +9,8 @@
 //! [`Connection`](crate::transport::Connection), and anyone can drive a machine from another
 //! runtime or a simulator. Because time is a value, every timeout is testable without
 //! sleeping.
+//!
+//! [`gateway`] holds the mock gateway's rules: one machine per connection and the state its
+//! connections share.
+
+pub mod gateway;

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use crate::proto::DeviceType;
 use crate::status::ResponseStatusCode;
 
-use super::session::Session;
+use super::registry::Session;
 use crate::frame::CloseNotice;
 use crate::transport::TransportKind;
 

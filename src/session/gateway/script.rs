@@ -5,7 +5,7 @@ use crate::proto::turms_notification::Data;
 use crate::proto::TurmsRequest;
 use crate::status::ResponseStatusCode;
 
-use super::session::Session;
+use super::registry::Session;
 use crate::frame::CloseNotice;
 
 /// A response chosen by a [`Script`]: any code, reason and data.
@@ -88,25 +88,32 @@ impl From<CloseNotice> for Reply {
 /// gateway refuses before that point (the §5.4 accept rule, non-positive ids, requests before
 /// login) never reach the script.
 ///
+/// It runs while the connection holds the gateway's shared state: keep it quick, and do not
+/// call the gateway from it. The mock gateway takes one from
+/// [`GatewayBuilder::script`](crate::gateway::GatewayBuilder::script), any driver from
+/// [`GatewayState::set_script`](super::GatewayState::set_script).
+///
 /// Any `Fn(&Session, &TurmsRequest) -> Option<Reply>` closure is a script:
 ///
 /// ```
-/// use turms_wire::gateway::{GatewayBuilder, Reply, ScriptedResponse, Session};
+/// use std::time::Instant;
 /// use turms_wire::proto::{turms_request::Kind, TurmsRequest};
+/// use turms_wire::session::gateway::{
+///     GatewayConfig, GatewayState, Reply, ScriptedResponse, Session, WallClock,
+/// };
 /// use turms_wire::ResponseStatusCode;
 ///
-/// let builder = GatewayBuilder::new().script(|_: &Session, request: &TurmsRequest| {
-///     match request.kind {
-///         Some(Kind::QueryUserProfilesRequest(_)) => Some(
-///             ScriptedResponse::new(ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE)
-///                 .reason("not friends")
-///                 .into(),
-///         ),
-///         Some(Kind::UpdateUserRequest(_)) => Some(Reply::Ignore),
-///         _ => None,
-///     }
+/// let clock = WallClock::new(Instant::now(), 1_700_000_000_000);
+/// let mut state = GatewayState::new(GatewayConfig::default(), clock);
+/// state.set_script(|_: &Session, request: &TurmsRequest| match request.kind {
+///     Some(Kind::QueryUserProfilesRequest(_)) => Some(
+///         ScriptedResponse::new(ResponseStatusCode::NOT_FRIEND_TO_QUERY_USER_PROFILE)
+///             .reason("not friends")
+///             .into(),
+///     ),
+///     Some(Kind::UpdateUserRequest(_)) => Some(Reply::Ignore),
+///     _ => None,
 /// });
-/// # drop(builder);
 /// ```
 pub trait Script: Send + Sync + 'static {
     /// The reply to `request` from `session`, or `None` for the built-in handling.

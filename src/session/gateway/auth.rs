@@ -108,22 +108,28 @@ impl AuthDecision {
     }
 }
 
-/// Decides whether a login may proceed. Called on the connection's task for every
-/// `CreateSessionRequest` that passed the version check; keep it quick.
+/// Decides whether a login may proceed: the mock gateway's
+/// ([`GatewayBuilder::authenticator`](crate::gateway::GatewayBuilder::authenticator)), or any
+/// driver's ([`GatewayState::set_authenticator`](super::GatewayState::set_authenticator)).
+///
+/// Asked for every `CreateSessionRequest` that passed the version check, while the connection
+/// holds the gateway's shared state: keep it quick, and do not call the gateway from it.
 ///
 /// Any `Fn(&LoginAttempt<'_>) -> AuthDecision` closure is an authenticator:
 ///
 /// ```
-/// use turms_wire::gateway::{AuthDecision, GatewayBuilder, LoginAttempt};
+/// use std::time::Instant;
+/// use turms_wire::session::gateway::{
+///     AuthDecision, GatewayConfig, GatewayState, LoginAttempt, WallClock,
+/// };
 ///
-/// let builder = GatewayBuilder::new().authenticator(|login: &LoginAttempt<'_>| {
-///     match login.user_id() {
-///         13 => AuthDecision::user_not_active(),
-///         _ if login.password() == Some("secret") => AuthDecision::Allow,
-///         _ => AuthDecision::authentication_failed(),
-///     }
+/// let clock = WallClock::new(Instant::now(), 1_700_000_000_000);
+/// let mut state = GatewayState::new(GatewayConfig::default(), clock);
+/// state.set_authenticator(|login: &LoginAttempt<'_>| match login.user_id() {
+///     13 => AuthDecision::user_not_active(),
+///     _ if login.password() == Some("secret") => AuthDecision::Allow,
+///     _ => AuthDecision::authentication_failed(),
 /// });
-/// # drop(builder);
 /// ```
 pub trait Authenticator: Send + Sync + 'static {
     /// The decision for one login.

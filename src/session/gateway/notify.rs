@@ -1,6 +1,7 @@
 //! The notifications the gateway writes, byte for byte as the real one writes them.
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//!
+//! Every one carries a `timestamp` (Unix milliseconds), which the caller reads off its
+//! [`WallClock`](super::WallClock).
 
 use bytes::{Bytes, BytesMut};
 
@@ -19,23 +20,16 @@ const CODE: u32 = 5;
 const REASON: u32 = 6;
 const CLOSE_STATUS: u32 = 11;
 
-/// Milliseconds since the Unix epoch (0 if the clock is before it).
-pub(crate) fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or_default()
-}
-
 /// A response: `{timestamp, request_id, code, reason?, data?}`.
 pub(crate) fn response(
+    timestamp: i64,
     request_id: i64,
     code: ResponseStatusCode,
     reason: Option<String>,
     data: Option<Data>,
 ) -> Bytes {
     notification_to_bytes(&TurmsNotification {
-        timestamp: now_millis(),
+        timestamp,
         request_id: Some(request_id),
         code: Some(code.as_i32()),
         reason,
@@ -45,13 +39,25 @@ pub(crate) fn response(
 }
 
 /// A response carrying `data.kind`.
-pub(crate) fn response_with(request_id: i64, code: ResponseStatusCode, kind: DataKind) -> Bytes {
-    response(request_id, code, None, Some(Data { kind: Some(kind) }))
+pub(crate) fn response_with(
+    timestamp: i64,
+    request_id: i64,
+    code: ResponseStatusCode,
+    kind: DataKind,
+) -> Bytes {
+    response(
+        timestamp,
+        request_id,
+        code,
+        None,
+        Some(Data { kind: Some(kind) }),
+    )
 }
 
 /// The answer to a heartbeat without a session: `{timestamp, request_id: -100, code: 2104}`.
-pub(crate) fn heartbeat_failure() -> Bytes {
+pub(crate) fn heartbeat_failure(timestamp: i64) -> Bytes {
     response(
+        timestamp,
         HEARTBEAT_FAILURE_REQUEST_ID,
         ResponseStatusCode::UPDATE_HEARTBEAT_OF_NONEXISTENT_SESSION,
         None,
@@ -60,9 +66,9 @@ pub(crate) fn heartbeat_failure() -> Bytes {
 }
 
 /// The push after a login: `{timestamp, data.user_session{session_id, server_id}}`.
-pub(crate) fn session_info(session_id: i32, server_id: &str) -> Bytes {
+pub(crate) fn session_info(timestamp: i64, session_id: i32, server_id: &str) -> Bytes {
     notification_to_bytes(&TurmsNotification {
-        timestamp: now_millis(),
+        timestamp,
         data: Some(Data {
             kind: Some(DataKind::UserSession(UserSession {
                 session_id: session_id.to_string(),
@@ -148,14 +154,15 @@ mod tests {
 
     #[test]
     fn heartbeat_failure_and_session_info_fields() {
-        let failure = TurmsNotification::decode(heartbeat_failure()).unwrap();
+        let failure = TurmsNotification::decode(heartbeat_failure(7)).unwrap();
         assert_eq!(failure.request_id, Some(-100));
         assert_eq!(failure.code, Some(2104));
         assert_eq!(failure.reason, None);
-        assert!(failure.timestamp > 0);
+        assert_eq!(failure.timestamp, 7);
 
-        let info = TurmsNotification::decode(session_info(42, "node-a")).unwrap();
+        let info = TurmsNotification::decode(session_info(8, 42, "node-a")).unwrap();
         assert_eq!(info.request_id, None);
+        assert_eq!(info.timestamp, 8);
         let Some(Data {
             kind: Some(DataKind::UserSession(session)),
         }) = info.data
