@@ -9,3 +9,7 @@
 //! [`Connection`](crate::transport::Connection), and anyone can drive a machine from another
 //! runtime or a simulator. Because time is a value, every timeout is testable without
 //! sleeping.
+//!
+//! * [`client`]: the client end of a session, [`ClientSession`](client::ClientSession).
+
+pub mod client;
