@@ -157,6 +157,8 @@ mod machine;
 mod pending;
 mod state;
 
+#[cfg(test)]
+mod tests;
 
 pub use answer::Answer;
 pub use call::{CallId, Completion, Outcome};
