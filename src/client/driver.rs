@@ -154,8 +154,11 @@ impl Driver {
                 timer.as_mut().reset(Instant::from_std(at));
             }
             armed = wake;
+            // Unbiased: whichever of the ready branches goes first changes from turn to turn,
+            // so a peer that floods the read side cannot hold back heartbeats, timeouts or
+            // calls, and callers that keep calling cannot hold back the responses that would
+            // free their places.
             tokio::select! {
-                biased;
                 () = self.shutdown.cancelled() => self.session.close(),
                 result = &mut writing, if !writer_done => {
                     writer_done = true;
@@ -167,8 +170,6 @@ impl Driver {
                     };
                     self.session.handle_connection_lost(error);
                 }
-                // Before reading: a peer that keeps the read side busy must not keep our
-                // heartbeats and timeouts from happening.
                 () = &mut timer, if wake.is_some() => self.session.handle_timeout(now()),
                 // Owned: a permit borrowing the sender would keep `self` borrowed in every arm.
                 // The clone happens only when the branch is polled.
@@ -185,8 +186,6 @@ impl Driver {
                         Err(_) => self.unsent = None,
                     }
                 }
-                // Before reading, so that a response to a call whose caller just left is the
-                // orphan it is rather than an outcome nobody receives.
                 Some(call) = self.gone.next(), if !self.gone.is_empty() => {
                     self.waiting.remove(&call);
                     self.session.cancel(call);
