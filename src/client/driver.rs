@@ -1,402 +1,345 @@
-//! The background side of a client: the state every handle shares, the task that reads
-//! frames and routes them (the event loop), and the task that writes.
-//!
-//! One task reads: it classifies each frame, completes the request or heartbeat waiting for
-//! it, reports everything else as an [`Event`], sends heartbeats when the connection is idle,
-//! and ends the session. Another task writes whatever the handles and the reader queue, so a
-//! peer that stops reading can stall writes but never the reading of responses. Callers hold
-//! the request table for a moment to register themselves and then wait on their own channel.
+//! The task that owns a client's connection and its session machine, and moves frames, calls
+//! and time between them. It decides nothing about the session: every rule is the
+//! [`ClientSession`]'s.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::stream::{FuturesUnordered, SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::error::ClientError;
-use super::event::{CloseInfo, CloseOrigin, Event, PushEvent};
-use super::heartbeat::{HeartbeatSchedule, HeartbeatWaiters};
-use super::request::{PendingRequests, Purpose};
-use super::Config;
-use crate::frame::{MalformedFrame, ServerFrame, SessionInfo};
+use super::{Config, LoginRequest};
+use crate::frame::SessionInfo;
+use crate::proto::turms_request::Kind;
 use crate::role;
-use crate::transport::{Connection, ServerAddr, TransportError};
+use crate::session::client::{
+    CallId, ClientError, ClientSession, CloseInfo, CloseOrigin, Completion, Event, Outcome,
+    SessionState,
+};
+use crate::transport::{Connection, TransportError};
 
 /// The receiving half of the connection.
 type FrameReader = SplitStream<Connection<role::Client>>;
 /// The sending half of the connection.
 type FrameWriter = SplitSink<Connection<role::Client>, Bytes>;
 
-/// Where the session stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Phase {
-    Connected,
-    LoggingIn,
-    Open,
-    LoggingOut,
-    Closed(CloseInfo),
+/// What a caller waits on.
+pub(crate) type Reply = Result<Completion, ClientError>;
+
+/// A call from a handle.
+pub(crate) enum Call {
+    Login(LoginRequest),
+    Request(Kind),
+    Heartbeat,
+    Logout,
 }
 
-/// Everything the handles and the tasks share.
-pub(crate) struct Shared {
-    pub(crate) config: Config,
-    pub(crate) server: ServerAddr,
-    state: Mutex<State>,
-    /// The session info of the current login (reset when a login starts).
-    pub(crate) session: watch::Sender<Option<SessionInfo>>,
-    /// Set once, when the session ends.
-    pub(crate) closed: watch::Sender<Option<CloseInfo>>,
+/// A handle's message to the driver: a call, where its outcome goes, and how the driver learns
+/// that nobody waits for it any more.
+pub(crate) struct Command {
+    pub(crate) call: Call,
+    pub(crate) reply: oneshot::Sender<Reply>,
+    /// Resolves when the caller's future ends, whether it got its outcome or was dropped.
+    pub(crate) gone: oneshot::Receiver<()>,
 }
 
-pub(crate) struct State {
-    pub(crate) phase: Phase,
-    pub(crate) pending: PendingRequests,
-    pub(crate) heartbeats: HeartbeatWaiters,
-    pub(crate) logouts: Vec<oneshot::Sender<CloseInfo>>,
-    pub(crate) schedule: HeartbeatSchedule,
-    /// `None` once the connection is gone: receivers then see the end of the stream.
-    events: Option<broadcast::Sender<Event>>,
+/// What the driver publishes for the handles to read without asking.
+#[derive(Debug, Clone)]
+pub(crate) struct Status {
+    pub(crate) state: SessionState,
+    pub(crate) session: Option<SessionInfo>,
+    pub(crate) close: Option<CloseInfo>,
 }
 
-impl State {
-    pub(crate) fn emit(&self, event: Event) {
-        if let Some(events) = &self.events {
-            // No receiver is not an error: nobody is listening.
-            let _ = events.send(event);
+impl Status {
+    pub(crate) fn of(session: &ClientSession) -> Status {
+        Status {
+            state: session.state(),
+            session: session.session_info().cloned(),
+            close: session.close_info().cloned(),
         }
     }
 
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Event> {
-        match &self.events {
-            Some(events) => events.subscribe(),
-            // A receiver of a channel that has already ended.
-            None => broadcast::channel(1).1,
-        }
+    fn is_current(&self, session: &ClientSession) -> bool {
+        self.state == session.state()
+            && self.session.as_ref() == session.session_info()
+            && self.close.as_ref() == session.close_info()
     }
 }
 
-impl Shared {
-    pub(crate) fn new(
-        config: Config,
-        server: ServerAddr,
-    ) -> (Arc<Shared>, broadcast::Receiver<Event>) {
-        let (events, receiver) = broadcast::channel(config.event_capacity.max(1));
-        let schedule = HeartbeatSchedule::new(
-            config.heartbeat_interval.unwrap_or(Duration::MAX),
-            Instant::now(),
-        );
-        let shared = Shared {
-            config,
-            server,
-            state: Mutex::new(State {
-                phase: Phase::Connected,
-                pending: PendingRequests::default(),
-                heartbeats: HeartbeatWaiters::default(),
-                logouts: Vec::new(),
-                schedule,
-                events: Some(events),
-            }),
-            session: watch::Sender::new(None),
-            closed: watch::Sender::new(None),
-        };
-        (Arc::new(shared), receiver)
-    }
-
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the state half-updated in a way that
-        // matters more than losing the client; keep going with what is there.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Ends the session with `info`, once: every waiting call fails with 301 (logouts
-    /// complete), and [`Event::SessionClosed`] goes out. `false` if it had already ended.
-    pub(crate) fn finish(&self, state: &mut State, info: CloseInfo) -> bool {
-        if matches!(state.phase, Phase::Closed(_)) {
-            return false;
-        }
-        state.phase = Phase::Closed(info.clone());
-        for pending in state.pending.drain() {
-            let _ = pending
-                .reply
-                .send(Err(ClientError::SessionClosed(info.clone())));
-        }
-        state
-            .heartbeats
-            .complete_all(|| Err(ClientError::SessionClosed(info.clone())));
-        for logout in state.logouts.drain(..) {
-            let _ = logout.send(info.clone());
-        }
-        state.emit(Event::SessionClosed(info.clone()));
-        self.closed.send_replace(Some(info));
-        true
-    }
-
-    /// The error for a call that finds the session over.
-    pub(crate) fn closed_error(&self) -> ClientError {
-        match &self.lock().phase {
-            Phase::Closed(info) => ClientError::SessionClosed(info.clone()),
-            _ => ClientError::SessionClosed(CloseInfo::connection_closed(CloseOrigin::Local)),
-        }
-    }
+/// The machine's time is the runtime's clock (paused in tests that pause it).
+pub(crate) fn now() -> std::time::Instant {
+    Instant::now().into_std()
 }
 
-/// Starts the reading and the writing task of a fresh connection.
-pub(crate) fn spawn(
-    shared: Arc<Shared>,
-    connection: Connection<role::Client>,
-    outbound: mpsc::Sender<Bytes>,
-    queued: mpsc::Receiver<Bytes>,
-    shutdown: CancellationToken,
-) {
-    let (writer, reader) = connection.split();
+/// What a driver starts from.
+pub(crate) struct Parts<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) connection: Connection<role::Client>,
+    pub(crate) session: ClientSession,
+    pub(crate) commands: mpsc::Receiver<Command>,
+    pub(crate) status: watch::Sender<Status>,
+    pub(crate) events: broadcast::Sender<Event>,
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// Starts the driver of a fresh connection, and its writing task.
+pub(crate) fn spawn(parts: Parts<'_>) {
+    let (writer, reader) = parts.connection.split();
+    let (outbound, queued) = mpsc::channel(parts.config.outbound_capacity.max(1));
     let stop_writing = CancellationToken::new();
-    let writing = tokio::spawn(write_loop(
-        writer,
-        queued,
-        Arc::clone(&shared),
-        stop_writing.clone(),
-    ));
+    let writing = tokio::spawn(write_loop(writer, queued, stop_writing.clone()));
     let driver = Driver {
-        shared,
+        session: parts.session,
+        commands: parts.commands,
+        shutdown: parts.shutdown,
+        events: parts.events,
+        status: parts.status,
+        waiting: HashMap::new(),
+        gone: FuturesUnordered::new(),
         outbound,
-        shutdown,
-        stop_writing,
+        unsent: None,
+        trace: parts.config.trace_frames,
+        close_timeout: parts.config.close_timeout,
     };
-    tokio::spawn(driver.run(reader, writing));
-}
-
-/// How the reading loop ended.
-enum Ending {
-    /// The server's close notification arrived (already reported).
-    ClosedByServer,
-    /// Every handle is gone, or `close` was called.
-    ClosedLocally,
-    /// The peer ended the connection without a close notification.
-    Eof,
-    /// The connection failed.
-    Failed(TransportError),
+    tokio::spawn(driver.run(reader, writing, stop_writing));
 }
 
 struct Driver {
-    shared: Arc<Shared>,
-    outbound: mpsc::Sender<Bytes>,
+    session: ClientSession,
+    commands: mpsc::Receiver<Command>,
     shutdown: CancellationToken,
-    stop_writing: CancellationToken,
+    events: broadcast::Sender<Event>,
+    status: watch::Sender<Status>,
+    /// Where each call's outcome goes.
+    waiting: HashMap<CallId, oneshot::Sender<Reply>>,
+    /// One per call in `waiting`: resolves when its caller is gone.
+    gone: FuturesUnordered<Gone>,
+    outbound: mpsc::Sender<Bytes>,
+    /// A frame the machine handed over that the full outbound queue could not take yet. While
+    /// there is one, no call is taken from the handles: they wait, as they would on a full
+    /// queue, and nothing grows without bound.
+    unsent: Option<Bytes>,
+    trace: bool,
+    close_timeout: Duration,
 }
 
 impl Driver {
     async fn run(
-        self,
+        mut self,
         mut reader: FrameReader,
         mut writing: JoinHandle<Result<(), TransportError>>,
+        stop_writing: CancellationToken,
     ) {
-        let heartbeats = self.shared.config.heartbeat_interval.is_some();
-        // Without heartbeats the tick only forgets abandoned waiters.
-        let period = match heartbeats {
-            true => self.shared.lock().schedule.check_period(),
-            false => Duration::from_secs(1),
-        }
-        .min(Duration::from_secs(3600));
-        let mut tick = tokio::time::interval_at(Instant::now() + period, period);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut writer_done = false;
-
-        let ending = loop {
+        let timer = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(timer);
+        let mut armed = None;
+        loop {
+            self.flush();
+            if self.session.is_closed() {
+                break;
+            }
+            let wake = self.session.poll_timeout();
+            if let Some(at) = wake.filter(|&at| armed != Some(at)) {
+                timer.as_mut().reset(Instant::from_std(at));
+            }
+            armed = wake;
+            // Unbiased: whichever of the ready branches goes first changes from turn to turn,
+            // so a peer that floods the read side cannot hold back heartbeats, timeouts or
+            // calls, and callers that keep calling cannot hold back the responses that would
+            // free their places.
             tokio::select! {
-                biased;
-                () = self.shutdown.cancelled() => break Ending::ClosedLocally,
+                () = self.shutdown.cancelled() => self.session.close(),
                 result = &mut writing, if !writer_done => {
                     writer_done = true;
-                    match result {
-                        Ok(Ok(())) => {}
-                        Ok(Err(error)) => break Ending::Failed(error),
-                        Err(join) => break Ending::Failed(TransportError::Io(
-                            std::io::Error::other(join.to_string()),
-                        )),
+                    // The writer ends by itself only when writing failed.
+                    let error = match result {
+                        Ok(Ok(())) => None,
+                        Ok(Err(error)) => Some(error),
+                        Err(join) => Some(TransportError::Io(std::io::Error::other(join))),
+                    };
+                    self.session.handle_connection_lost(error);
+                }
+                () = &mut timer, if wake.is_some() => self.session.handle_timeout(now()),
+                // Owned: a permit borrowing the sender would keep `self` borrowed in every arm.
+                // The clone happens only when the branch is polled.
+                permit = async { self.outbound.clone().reserve_owned().await },
+                    if self.unsent.is_some() => {
+                    match permit {
+                        Ok(permit) => {
+                            if let Some(body) = self.unsent.take() {
+                                self.trace_sent(&body);
+                                permit.send(body);
+                            }
+                        }
+                        // The writer is gone, and its end says why.
+                        Err(_) => self.unsent = None,
                     }
                 }
-                // Before reading: a peer that keeps the read side busy must not keep our
-                // heartbeats from going out.
-                _ = tick.tick() => self.on_tick(heartbeats),
+                Some(call) = self.gone.next(), if !self.gone.is_empty() => {
+                    self.waiting.remove(&call);
+                    self.session.cancel(call);
+                }
+                command = self.commands.recv(), if self.unsent.is_none() => match command {
+                    Some(command) => self.on_command(command),
+                    None => self.session.close(),
+                },
                 item = reader.next() => match item {
-                    None => break Ending::Eof,
-                    Some(Err(error)) => break Ending::Failed(error),
-                    Some(Ok(inbound)) => {
-                        if self.on_frame(inbound) {
-                            break Ending::ClosedByServer;
+                    None => self.session.handle_connection_lost(None),
+                    Some(Err(error)) => self.session.handle_connection_lost(Some(error)),
+                    Some(Ok(frame)) => {
+                        if let (true, Ok(frame)) = (self.trace, &frame) {
+                            self.emit(Event::FrameReceived(frame.clone()));
                         }
+                        self.session.handle_frame(frame, now());
                     }
                 },
             }
-        };
-
-        let graceful = match ending {
-            Ending::ClosedByServer => true,
-            Ending::ClosedLocally => {
-                let mut state = self.shared.lock();
-                self.shared
-                    .finish(&mut state, CloseInfo::connection_closed(CloseOrigin::Local));
-                true
-            }
-            Ending::Eof => {
-                let mut state = self.shared.lock();
-                self.shared.finish(
-                    &mut state,
-                    CloseInfo::connection_closed(CloseOrigin::Transport),
-                );
-                false
-            }
-            Ending::Failed(error) => {
-                let mut state = self.shared.lock();
-                if !matches!(state.phase, Phase::Closed(_)) {
-                    state.emit(Event::TransportError(Arc::new(error)));
-                }
-                self.shared.finish(
-                    &mut state,
-                    CloseInfo::connection_closed(CloseOrigin::Transport),
-                );
-                false
-            }
-        };
-
-        self.stop_writing.cancel();
-        let deadline = Instant::now() + self.shared.config.close_timeout;
-        if graceful {
-            // Close our side and let the peer finish: on TCP our FIN, then its reset; on
-            // WebSocket the closing handshake. Whatever arrives meanwhile belongs to no
-            // session any more.
-            let _ = tokio::time::timeout_at(deadline, async {
-                while let Some(Ok(_)) = reader.next().await {}
-            })
-            .await;
         }
-        if !writer_done
-            && tokio::time::timeout_at(deadline, &mut writing)
-                .await
-                .is_err()
-        {
+        self.finish(reader, writing, writer_done, stop_writing)
+            .await;
+    }
+
+    /// Closes the connection once the session is over, and reports it gone.
+    async fn finish(
+        mut self,
+        mut reader: FrameReader,
+        mut writing: JoinHandle<Result<(), TransportError>>,
+        mut writer_done: bool,
+        stop_writing: CancellationToken,
+    ) {
+        // After a close notification or a local close: close our side and let the peer
+        // finish (on TCP our FIN, then its reset; on WebSocket the closing handshake). What
+        // arrives meanwhile belongs to no session any more. A connection that dropped has
+        // nothing left to read.
+        let mut reading = self
+            .session
+            .close_info()
+            .is_some_and(|info| info.origin != CloseOrigin::Transport);
+        stop_writing.cancel();
+        let deadline = tokio::time::sleep(self.close_timeout);
+        tokio::pin!(deadline);
+        let mut commands_open = true;
+        while reading || !writer_done {
+            tokio::select! {
+                () = &mut deadline => break,
+                _ = &mut writing, if !writer_done => writer_done = true,
+                item = reader.next(), if reading => reading = matches!(item, Some(Ok(_))),
+                // Calls made meanwhile fail at once: the session is over.
+                command = self.commands.recv(), if commands_open => match command {
+                    Some(command) => self.on_command(command),
+                    None => commands_open = false,
+                },
+            }
+        }
+        if !writer_done {
             writing.abort();
         }
         drop(reader);
-        let mut state = self.shared.lock();
-        state.emit(Event::Disconnected);
-        state.events = None;
+        self.emit(Event::Disconnected);
     }
 
-    /// Routes one frame; `true` when it closed the session.
-    fn on_frame(&self, inbound: Result<ServerFrame, MalformedFrame>) -> bool {
-        // The relayed request of a push is decoded before taking the lock, which callers
-        // registering requests share.
-        let relayed = match &inbound {
-            Ok(ServerFrame::Push(push)) => Some(push.decode_relayed()),
-            _ => None,
-        };
-        let mut state = self.shared.lock();
-        let frame = match inbound {
-            Ok(frame) => frame,
-            Err(malformed) => {
-                state.emit(Event::InvalidFrame(malformed));
-                return false;
-            }
-        };
-        if self.shared.config.trace_frames {
-            state.emit(Event::FrameReceived(frame.clone()));
+    /// Hands a call to the machine; a refusal goes straight back.
+    fn on_command(&mut self, Command { call, reply, gone }: Command) {
+        // A caller already gone is not worth a frame on the wire.
+        if reply.is_closed() {
+            return;
         }
-        match frame {
-            ServerFrame::HeartbeatAck => {
-                state.heartbeats.complete_all(|| Ok(()));
-                state.emit(Event::HeartbeatAck);
+        let now = now();
+        let started = match call {
+            Call::Login(login) => self.session.login(&login, now),
+            Call::Request(kind) => self.session.request(kind, now),
+            Call::Heartbeat => self.session.heartbeat(now),
+            Call::Logout => self.session.logout(now),
+        };
+        match started {
+            Ok(call) => {
+                self.waiting.insert(call, reply);
+                self.gone.push(Gone { call, gone });
             }
-            ServerFrame::HeartbeatFailure(failure) => {
-                let code = failure.code();
-                let reason = failure
-                    .reason()
-                    .map(|r| r.map(str::to_owned).unwrap_or_default());
-                state.heartbeats.complete_all(|| {
-                    Err(ClientError::HeartbeatRefused {
-                        code,
-                        reason: reason.clone(),
-                    })
-                });
-                state.emit(Event::HeartbeatFailure { code, reason });
+            Err(error) => {
+                let _ = reply.send(Err(error));
             }
-            ServerFrame::Close(close) => {
-                let info = CloseInfo::from_server(&close);
-                return self.shared.finish(&mut state, info);
+        }
+    }
+
+    /// Carries out what the machine asks for: first the state (so that a caller that gets its
+    /// outcome sees the state it left), then outcomes, events, and frames to write.
+    fn flush(&mut self) {
+        if !self.status.borrow().is_current(&self.session) {
+            self.status.send_replace(Status::of(&self.session));
+        }
+        while let Some(Outcome { call, result }) = self.session.poll_outcome() {
+            if let Some(reply) = self.waiting.remove(&call) {
+                // A caller that left meanwhile is told to the machine by `gone`.
+                let _ = reply.send(result);
             }
-            ServerFrame::Push(push) => match relayed.unwrap_or_else(|| push.decode_relayed()) {
-                Ok(request) => state.emit(Event::Push(PushEvent {
-                    requester_id: push.requester_id(),
-                    kind: push.relayed_kind(),
-                    request: Arc::new(request),
-                    frame: push,
-                })),
-                Err(error) => state.emit(Event::UndecodablePush { frame: push, error }),
-            },
-            ServerFrame::Response(response) => match state.pending.remove(response.request_id()) {
-                Some(pending) => {
-                    if pending.purpose == Purpose::Login && state.phase == Phase::LoggingIn {
-                        if response.is_success() {
-                            state.phase = Phase::Open;
-                            state.schedule.heartbeat_sent(Instant::now());
-                        } else {
-                            state.phase = Phase::Connected;
-                        }
-                    }
-                    if let Err(Ok(response)) = pending.reply.send(Ok(response)) {
-                        // The caller stopped waiting in the meantime.
-                        state.emit(Event::OrphanResponse(response));
-                    }
+        }
+        while let Some(event) = self.session.poll_event() {
+            self.emit(event);
+        }
+        loop {
+            let Some(body) = self.unsent.take().or_else(|| self.session.poll_transmit()) else {
+                break;
+            };
+            match self.outbound.try_reserve() {
+                Ok(permit) => {
+                    self.trace_sent(&body);
+                    permit.send(body);
                 }
-                None => state.emit(Event::OrphanResponse(response)),
-            },
-            ServerFrame::SessionInfo(info) => {
-                self.shared.session.send_replace(Some(info.clone()));
-                state.emit(Event::SessionInfo(info));
-            }
-            ServerFrame::Notification(notification) => {
-                state.emit(Event::Notification(notification))
+                Err(TrySendError::Full(())) => {
+                    self.unsent = Some(body);
+                    break;
+                }
+                // The writer is gone, and its end says why.
+                Err(TrySendError::Closed(())) => break,
             }
         }
-        false
     }
 
-    /// Sends a heartbeat if one is due, and forgets callers that stopped waiting.
-    fn on_tick(&self, heartbeats: bool) {
-        let now = Instant::now();
-        let mut state = self.shared.lock();
-        sweep(&mut state);
-        if heartbeats
-            && state.phase == Phase::Open
-            && state.schedule.is_due(now)
-            && self.outbound.try_send(Bytes::new()).is_ok()
-        {
-            state.schedule.heartbeat_sent(now);
+    fn trace_sent(&self, body: &Bytes) {
+        if self.trace {
+            self.emit(Event::FrameSent(body.clone()));
         }
+    }
+
+    fn emit(&self, event: Event) {
+        // No receiver is not an error: nobody is listening.
+        let _ = self.events.send(event);
     }
 }
 
-fn sweep(state: &mut State) {
-    state.pending.sweep();
-    state.heartbeats.sweep();
-    state.logouts.retain(|logout| !logout.is_closed());
+/// Resolves with its call once the caller's future has ended.
+struct Gone {
+    call: CallId,
+    gone: oneshot::Receiver<()>,
+}
+
+impl Future for Gone {
+    type Output = CallId;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CallId> {
+        let this = self.get_mut();
+        Pin::new(&mut this.gone).poll(cx).map(|_| this.call)
+    }
 }
 
 /// Writes queued frame bodies, batching what is ready into one flush, until told to stop.
 async fn write_loop(
     mut writer: FrameWriter,
     mut queued: mpsc::Receiver<Bytes>,
-    shared: Arc<Shared>,
     stop: CancellationToken,
 ) -> Result<(), TransportError> {
-    let trace = shared.config.trace_frames;
     loop {
         let body = tokio::select! {
             biased;
@@ -406,14 +349,8 @@ async fn write_loop(
                 None => break,
             },
         };
-        if trace {
-            shared.lock().emit(Event::FrameSent(body.clone()));
-        }
         writer.feed(body).await?;
         while let Ok(body) = queued.try_recv() {
-            if trace {
-                shared.lock().emit(Event::FrameSent(body.clone()));
-            }
             writer.feed(body).await?;
         }
         writer.flush().await?;

@@ -1,10 +1,10 @@
 //! Messages: send to a user or a group, and query.
 
-use super::request::unexpected;
 use super::{invalid, Client, ClientError, InvalidRequest};
 use crate::proto::turms_notification::data;
 use crate::proto::turms_request::Kind;
 use crate::proto::{CreateMessageRequest, Message, QueryMessagesRequest};
+use crate::session::client::unexpected;
 
 impl Client {
     /// Sends a text message to a user and returns the message id the server assigned

@@ -1,10 +1,12 @@
 //! An async Turms client over TCP or WebSocket (feature `client`).
 //!
-//! [`Client::connect`] opens the connection and starts a background task that owns it: the
-//! task reads and classifies every frame, matches responses to the requests waiting for them,
-//! sends heartbeats when the connection is idle, and reports everything else as an [`Event`].
-//! [`Client`] itself is a cheap handle (clone it freely); when the last clone is dropped the
-//! connection is closed.
+//! [`Client::connect`] opens the connection and starts a background task that owns it and a
+//! [`ClientSession`], the I/O-free machine of [`session::client`](crate::session::client)
+//! that holds every rule of the session: the task hands the machine each frame it reads, each
+//! call a handle makes and the time, and carries out what the machine asks for (frames to
+//! write, outcomes to hand back, events to report, when to wake, when to close). [`Client`]
+//! itself is a cheap handle (clone it freely) that talks to the task only by message; when
+//! the last clone is dropped the connection is closed.
 //!
 //! ```no_run
 //! use turms_wire::client::{Client, Event, LoginRequest};
@@ -43,7 +45,8 @@
 //! makes sense.
 //!
 //! The connection underneath is a [`transport::Connection`](crate::transport::Connection): the
-//! client never sees whether it is TCP or WebSocket.
+//! client never sees whether it is TCP or WebSocket. Frames are written by a second task, so
+//! a peer that stops reading cannot stop responses from being read.
 //!
 //! # Bounds
 //!
@@ -53,27 +56,21 @@
 //! for an answer is capped. Nothing the peer sends grows a buffer without limit.
 
 mod driver;
-mod error;
-mod event;
-mod heartbeat;
-mod login;
+mod events;
 mod messages;
-mod request;
 mod users;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-pub use error::{ClientError, InvalidRequest, InvalidResponse};
-pub use event::{CloseInfo, CloseOrigin, Event, Events, PushEvent};
-pub use heartbeat::DEFAULT_HEARTBEAT_INTERVAL;
-pub use login::{LoginRequest, PROTOCOL_VERSION};
-pub use request::Answer;
+pub use crate::session::client::{
+    Answer, ClientError, CloseInfo, CloseOrigin, Event, InvalidRequest, InvalidResponse, LoggedIn,
+    LoginRequest, PushEvent, SessionState, DEFAULT_HEARTBEAT_INTERVAL, PROTOCOL_VERSION,
+};
+pub use events::Events;
 // The connection types live in the transport floor; they are part of this API too.
 pub use crate::transport::{ServerAddr, TransportError, TransportKind};
 
@@ -92,49 +89,22 @@ pub type InvalidFrame = crate::frame::MalformedFrame;
 #[deprecated(since = "0.2.0", note = "use `turms_wire::frame::SessionInfo`")]
 pub type Session = crate::frame::SessionInfo;
 
-use crate::codec::{request_to_bytes, Limits};
-use crate::frame::{self, RequestKind, SessionInfo};
-use crate::proto::{turms_request::Kind, DeleteSessionRequest, TurmsRequest};
+use crate::codec::Limits;
+use crate::frame::SessionInfo;
+use crate::proto::turms_request::Kind;
 use crate::role::RoleKind;
+use crate::session::client::{self as machine, ClientSession, Completion};
 use crate::transport::Connection;
-use driver::{Phase, Shared};
-use request::Purpose;
+use driver::{Call, Command, Status};
 
-/// A successful login.
-#[derive(Debug, Clone)]
-pub struct LoggedIn {
-    /// The session id and node id the server assigned (`None` if it sent no session info in
-    /// time).
-    pub session: Option<SessionInfo>,
-    /// The server's answer (1000 `OK`, without data).
-    pub response: Answer,
-}
-
-/// Where a client's session stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SessionState {
-    /// Connected, not logged in.
-    Connected,
-    /// A login is waiting for its answer.
-    LoggingIn,
-    /// Logged in: requests can be sent.
-    Open,
-    /// A logout is waiting for the server to close the session.
-    LoggingOut,
-    /// The session is over (see [`Client::close_info`]).
-    Closed,
-}
-
-/// Settings of a client, set through [`ClientBuilder`].
+/// Settings of a client, set through [`ClientBuilder`]: the session machine's, and the
+/// driver's own.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
+    pub(crate) session: machine::Config,
     pub(crate) connect_timeout: Duration,
-    pub(crate) request_timeout: Duration,
-    pub(crate) heartbeat_interval: Option<Duration>,
-    pub(crate) session_info_grace: Duration,
     pub(crate) close_timeout: Duration,
     pub(crate) limits: Limits,
-    pub(crate) max_pending_requests: usize,
     pub(crate) event_capacity: usize,
     pub(crate) outbound_capacity: usize,
     pub(crate) trace_frames: bool,
@@ -143,13 +113,10 @@ pub(crate) struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
+            session: machine::Config::default(),
             connect_timeout: Duration::from_secs(30),
-            request_timeout: Duration::from_secs(60),
-            heartbeat_interval: Some(DEFAULT_HEARTBEAT_INTERVAL),
-            session_info_grace: Duration::from_secs(1),
             close_timeout: Duration::from_secs(2),
             limits: RoleKind::Client.limits(),
-            max_pending_requests: 16 * 1024,
             event_capacity: 1024,
             outbound_capacity: 256,
             trace_frames: false,
@@ -189,20 +156,20 @@ impl ClientBuilder {
     /// How long a request (or a heartbeat, or a logout) waits for its answer (default 60 s);
     /// past it, `102 REQUEST_TIMEOUT`.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.config.request_timeout = timeout;
+        self.config.session = self.config.session.request_timeout(timeout);
         self
     }
 
     /// Send a heartbeat when nothing has been sent for this long (default 120 s; the gateway
     /// closes sessions after 180 s of silence). Checked every tenth of the interval.
     pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
-        self.config.heartbeat_interval = Some(interval);
+        self.config.session = self.config.session.heartbeat_interval(interval);
         self
     }
 
     /// Send no heartbeats by themselves ([`Client::heartbeat`] still sends one).
     pub fn no_heartbeats(mut self) -> Self {
-        self.config.heartbeat_interval = None;
+        self.config.session = self.config.session.no_heartbeats();
         self
     }
 
@@ -210,7 +177,7 @@ impl ClientBuilder {
     /// (default 1 s). The gateway usually sends the push first; it may be configured not to
     /// send it at all.
     pub fn session_info_grace(mut self, grace: Duration) -> Self {
-        self.config.session_info_grace = grace;
+        self.config.session = self.config.session.session_info_grace(grace);
         self
     }
 
@@ -229,7 +196,7 @@ impl ClientBuilder {
     /// How many requests may wait for an answer at once (default 16384); past it, calls fail
     /// locally with `101 CLIENT_REQUESTS_TOO_FREQUENT`.
     pub fn max_pending_requests(mut self, max: usize) -> Self {
-        self.config.max_pending_requests = max;
+        self.config.session = self.config.session.max_pending_requests(max);
         self
     }
 
@@ -251,28 +218,38 @@ impl ClientBuilder {
     /// every event from the start.
     pub async fn connect(self, server: &str) -> Result<(Client, Events), ClientError> {
         let server: ServerAddr = server.parse().map_err(ClientError::Connect)?;
-        let config = self.config;
+        let mut config = self.config;
         let connection = Connection::connect(&server, config.limits, config.connect_timeout)
             .await
             .map_err(ClientError::Connect)?;
-        let (outbound, queued) = mpsc::channel(config.outbound_capacity.max(1));
-        let (shared, events) = Shared::new(config, server);
+        config.session = config
+            .session
+            .max_outbound_frame(config.limits.max_outbound_frame());
+        let session = ClientSession::new(config.session.clone(), driver::now());
+        let (events, receiver) = broadcast::channel(config.event_capacity.max(1));
+        let (commands, queued) = mpsc::channel(config.outbound_capacity.max(1));
+        let (status, watched) = watch::channel(Status::of(&session));
         let shutdown = CancellationToken::new();
-        driver::spawn(
-            Arc::clone(&shared),
-            connection,
-            outbound.clone(),
-            queued,
-            shutdown.clone(),
-        );
-        let client = Client {
-            handle: Arc::new(Handle {
-                shared,
-                outbound,
-                shutdown,
-            }),
+        let handle = Handle {
+            server,
+            commands,
+            status: watched,
+            events: events.downgrade(),
+            shutdown: shutdown.clone(),
         };
-        Ok((client, Events::new(events)))
+        driver::spawn(driver::Parts {
+            config: &config,
+            connection,
+            session,
+            commands: queued,
+            status,
+            events,
+            shutdown,
+        });
+        let client = Client {
+            handle: Arc::new(handle),
+        };
+        Ok((client, Events::new(receiver)))
     }
 }
 
@@ -284,9 +261,15 @@ pub struct Client {
     handle: Arc<Handle>,
 }
 
+/// What every clone shares: the way to the driver, and what the driver publishes.
 struct Handle {
-    shared: Arc<Shared>,
-    outbound: mpsc::Sender<Bytes>,
+    server: ServerAddr,
+    commands: mpsc::Sender<Command>,
+    /// Written by the driver only.
+    status: watch::Receiver<Status>,
+    /// Weak, so that the event stream ends when the driver does, handles or not.
+    events: broadcast::WeakSender<Event>,
+    /// Closes the connection: [`Client::close`], or the last handle dropped.
     shutdown: CancellationToken,
 }
 
@@ -299,40 +282,9 @@ impl Drop for Handle {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("server", &self.handle.shared.server.as_str())
+            .field("server", &self.handle.server.as_str())
             .field("state", &self.state())
             .finish()
-    }
-}
-
-/// Removes a request from the table if its caller stops waiting (timeout, or the caller's
-/// future dropped), and settles the state of an unanswered login.
-struct PendingGuard<'a> {
-    shared: &'a Shared,
-    shutdown: &'a CancellationToken,
-    id: i64,
-    purpose: Purpose,
-    /// The request went out: the server may act on it.
-    sent: bool,
-    armed: bool,
-}
-
-impl Drop for PendingGuard<'_> {
-    fn drop(&mut self) {
-        if !self.armed {
-            return;
-        }
-        let mut state = self.shared.lock();
-        state.pending.remove(self.id);
-        if self.purpose == Purpose::Login && state.phase == Phase::LoggingIn {
-            if self.sent {
-                // The server may still open the session, which this client would then not
-                // know of; closing the connection is what ends it for sure.
-                self.shutdown.cancel();
-            } else {
-                state.phase = Phase::Connected;
-            }
-        }
     }
 }
 
@@ -349,44 +301,46 @@ impl Client {
 
     /// Another receiver of events, seeing those from now on.
     pub fn subscribe(&self) -> Events {
-        Events::new(self.handle.shared.lock().subscribe())
+        Events::new(match self.handle.events.upgrade() {
+            Some(events) => events.subscribe(),
+            // The connection is gone: a receiver of a channel that has already ended.
+            None => broadcast::channel(1).1,
+        })
     }
 
     /// The server this client is connected to.
     pub fn server(&self) -> &ServerAddr {
-        &self.handle.shared.server
+        &self.handle.server
     }
 
     /// Where the session stands.
     pub fn state(&self) -> SessionState {
-        match self.handle.shared.lock().phase {
-            Phase::Connected => SessionState::Connected,
-            Phase::LoggingIn => SessionState::LoggingIn,
-            Phase::Open => SessionState::Open,
-            Phase::LoggingOut => SessionState::LoggingOut,
-            Phase::Closed(_) => SessionState::Closed,
-        }
+        self.handle.status.borrow().state
     }
 
     /// How the session ended, once it has.
     pub fn close_info(&self) -> Option<CloseInfo> {
-        self.handle.shared.closed.borrow().clone()
+        self.handle.status.borrow().close.clone()
     }
 
     /// Waits until the session ends, and says how.
     pub async fn closed(&self) -> CloseInfo {
-        let mut closed = self.handle.shared.closed.subscribe();
-        let info = match closed.wait_for(Option::is_some).await {
-            Ok(info) => info.clone(),
-            // Unreachable while this handle holds the sender; answer sensibly anyway.
-            Err(_) => None,
+        let mut status = self.handle.status.clone();
+        let seen = status
+            .wait_for(|status| status.close.is_some())
+            .await
+            .map(|status| status.close.clone());
+        let info = match seen {
+            Ok(info) => info,
+            // The driver is gone; what it published last still stands.
+            Err(_) => status.borrow().close.clone(),
         };
         info.unwrap_or_else(|| CloseInfo::connection_closed(CloseOrigin::Local))
     }
 
     /// The session info of the current login, if the server has sent it.
     pub fn session(&self) -> Option<SessionInfo> {
-        self.handle.shared.session.borrow().clone()
+        self.handle.status.borrow().session.clone()
     }
 
     /// Logs in, and returns the server's answer with the session id and node id it assigned.
@@ -402,20 +356,10 @@ impl Client {
     /// server may still open the session, and only closing the connection ends a session this
     /// client would not know of.
     pub async fn login(&self, login: LoginRequest) -> Result<LoggedIn, ClientError> {
-        let kind = Kind::CreateSessionRequest(login.to_proto());
-        let frame = self.call(kind, Purpose::Login).await?;
-        let response = Answer::from_frame(frame, RequestKind::CREATE_SESSION_REQUEST)?;
-        let shared = &self.handle.shared;
-        let mut session = shared.session.subscribe();
-        let grace = shared.config.session_info_grace;
-        let info = match tokio::time::timeout(grace, session.wait_for(Option::is_some)).await {
-            Ok(Ok(info)) => info.clone(),
-            _ => None,
-        };
-        Ok(LoggedIn {
-            session: info,
-            response,
-        })
+        match self.call(Call::Login(login)).await? {
+            Completion::LoggedIn(logged_in) => Ok(logged_in),
+            other => unreachable!("a login completed as {other:?}"),
+        }
     }
 
     /// Sends any request (except login and logout, which have their own calls) and waits for
@@ -426,18 +370,10 @@ impl Client {
     /// local codes (`102 REQUEST_TIMEOUT`, `200 INVALID_NOTIFICATION` for a response without
     /// a code, `301` when the session is not open or closes meanwhile).
     pub async fn request(&self, kind: Kind) -> Result<Answer, ClientError> {
-        let request_kind = RequestKind::of(&kind);
-        match request_kind {
-            RequestKind::CREATE_SESSION_REQUEST => {
-                return Err(invalid(InvalidRequest::SessionRequest("login")))
-            }
-            RequestKind::DELETE_SESSION_REQUEST => {
-                return Err(invalid(InvalidRequest::SessionRequest("logout")))
-            }
-            _ => {}
+        match self.call(Call::Request(kind)).await? {
+            Completion::Answered(answer) => Ok(answer),
+            other => unreachable!("a request completed as {other:?}"),
         }
-        let frame = self.call(kind, Purpose::Call).await?;
-        Answer::from_frame(frame, request_kind)
     }
 
     /// Sends a heartbeat now and waits for the server's answer. Heartbeats go out by
@@ -446,32 +382,9 @@ impl Client {
     /// A refusal (`2104` when the server has no session, `1201` when it is unavailable) comes
     /// back as [`ClientError::HeartbeatRefused`].
     pub async fn heartbeat(&self) -> Result<(), ClientError> {
-        let shared = &self.handle.shared;
-        let (tx, rx) = oneshot::channel();
-        {
-            let mut state = shared.lock();
-            check_open(&state.phase)?;
-            if state.heartbeats.len() >= shared.config.max_pending_requests {
-                return Err(ClientError::TooManyPendingRequests {
-                    limit: shared.config.max_pending_requests,
-                });
-            }
-            state.heartbeats.push(tx);
-            state.schedule.heartbeat_sent(Instant::now());
-        }
-        self.handle
-            .outbound
-            .send(Bytes::new())
-            .await
-            .map_err(|_| shared.closed_error())?;
-        let timeout = shared.config.request_timeout;
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(_)) => Err(shared.closed_error()),
-            Err(_) => Err(ClientError::RequestTimeout {
-                request_id: 0,
-                timeout,
-            }),
+        match self.call(Call::Heartbeat).await? {
+            Completion::HeartbeatAcked => Ok(()),
+            other => unreachable!("a heartbeat completed as {other:?}"),
         }
     }
 
@@ -483,47 +396,9 @@ impl Client {
     /// `300 CONNECTION_CLOSED`. If nothing happens within the request timeout, the client
     /// closes the connection itself and returns `102 REQUEST_TIMEOUT`.
     pub async fn logout(&self) -> Result<CloseInfo, ClientError> {
-        let shared = &self.handle.shared;
-        let (tx, rx) = oneshot::channel();
-        let body = {
-            let mut state = shared.lock();
-            let send = match &state.phase {
-                Phase::Open => true,
-                Phase::LoggingOut => false,
-                Phase::Connected | Phase::LoggingIn => return Err(ClientError::NotLoggedIn),
-                Phase::Closed(info) => return Err(ClientError::SessionClosed(info.clone())),
-            };
-            state.phase = Phase::LoggingOut;
-            state.logouts.push(tx);
-            send.then(|| {
-                state.schedule.request_sent(Instant::now());
-                let pending = &state.pending;
-                let id = request::fresh_id(&mut rand::rng(), |id| pending.contains(id));
-                (
-                    id,
-                    request_to_bytes(&request(
-                        id,
-                        Kind::DeleteSessionRequest(DeleteSessionRequest::default()),
-                    )),
-                )
-            })
-        };
-        let request_id = body.as_ref().map_or(0, |(id, _)| *id);
-        if let Some((_, body)) = body {
-            // If the writer is gone, the session is ending and the wait below ends with it.
-            let _ = self.handle.outbound.send(body).await;
-        }
-        let timeout = shared.config.request_timeout;
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(info)) => Ok(info),
-            Ok(Err(_)) => Err(shared.closed_error()),
-            Err(_) => {
-                self.close();
-                Err(ClientError::RequestTimeout {
-                    request_id,
-                    timeout,
-                })
-            }
+        match self.call(Call::Logout).await? {
+            Completion::LoggedOut(info) => Ok(info),
+            other => unreachable!("a logout completed as {other:?}"),
         }
     }
 
@@ -533,91 +408,28 @@ impl Client {
         self.handle.shutdown.cancel();
     }
 
-    /// Registers a request, sends it, and waits for its response frame.
-    async fn call(&self, kind: Kind, purpose: Purpose) -> Result<frame::Response, ClientError> {
-        let shared = &self.handle.shared;
-        let (tx, rx) = oneshot::channel();
-        let id = {
-            let mut state = shared.lock();
-            match (purpose, &state.phase) {
-                (Purpose::Login, Phase::Connected) => {
-                    state.phase = Phase::LoggingIn;
-                    shared.session.send_replace(None);
-                }
-                (Purpose::Login, Phase::Closed(info)) => {
-                    return Err(ClientError::SessionClosed(info.clone()))
-                }
-                (Purpose::Login, _) => return Err(ClientError::SessionAlreadyEstablished),
-                (Purpose::Call, phase) => check_open(phase)?,
-            }
-            if state.pending.len() >= shared.config.max_pending_requests {
-                if purpose == Purpose::Login {
-                    state.phase = Phase::Connected;
-                }
-                return Err(ClientError::TooManyPendingRequests {
-                    limit: shared.config.max_pending_requests,
-                });
-            }
-            state.schedule.request_sent(Instant::now());
-            state.pending.insert(purpose, tx)
-        };
-        let mut guard = PendingGuard {
-            shared,
-            shutdown: &self.handle.shutdown,
-            id,
-            purpose,
-            sent: false,
-            armed: true,
-        };
-        let body = request_to_bytes(&request(id, kind));
-        let max = shared.config.limits.max_outbound_frame();
-        if body.len() > max {
-            return Err(invalid(InvalidRequest::TooLarge {
-                len: body.len(),
-                max,
-            }));
+    /// Hands a call to the driver and waits for its outcome.
+    async fn call(&self, call: Call) -> Result<Completion, ClientError> {
+        let (reply, outcome) = oneshot::channel();
+        // Dropped with this future however it ends, which tells the driver that nobody waits
+        // for the call any more: a login abandoned after it went out must close the connection.
+        let (_waiting, gone) = oneshot::channel();
+        let command = Command { call, reply, gone };
+        if self.handle.commands.send(command).await.is_err() {
+            return Err(self.closed_error());
         }
-        if self.handle.outbound.send(body).await.is_err() {
-            return Err(shared.closed_error());
-        }
-        guard.sent = true;
-        let timeout = shared.config.request_timeout;
-        let outcome = tokio::time::timeout(timeout, rx).await;
-        match outcome {
-            Ok(Ok(reply)) => {
-                // The reader removed the entry when it answered.
-                guard.armed = false;
-                reply
-            }
-            Ok(Err(_)) => {
-                guard.armed = false;
-                Err(shared.closed_error())
-            }
-            Err(_) => Err(ClientError::RequestTimeout {
-                request_id: id,
-                timeout,
-            }),
-        }
+        outcome.await.unwrap_or_else(|_| Err(self.closed_error()))
     }
-}
 
-fn request(id: i64, kind: Kind) -> TurmsRequest {
-    TurmsRequest {
-        request_id: Some(id),
-        kind: Some(kind),
-        custom_attributes: Vec::new(),
+    /// The error for a call that finds the driver gone.
+    fn closed_error(&self) -> ClientError {
+        ClientError::SessionClosed(
+            self.close_info()
+                .unwrap_or_else(|| CloseInfo::connection_closed(CloseOrigin::Local)),
+        )
     }
 }
 
 fn invalid(problem: InvalidRequest) -> ClientError {
     ClientError::InvalidRequest { problem }
-}
-
-/// Requests need an open session.
-fn check_open(phase: &Phase) -> Result<(), ClientError> {
-    match phase {
-        Phase::Open => Ok(()),
-        Phase::Closed(info) => Err(ClientError::SessionClosed(info.clone())),
-        Phase::Connected | Phase::LoggingIn | Phase::LoggingOut => Err(ClientError::NotLoggedIn),
-    }
 }

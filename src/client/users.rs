@@ -1,10 +1,10 @@
 //! Users: profiles and online status.
 
-use super::request::unexpected;
 use super::{invalid, Client, ClientError, InvalidRequest};
 use crate::proto::turms_notification::data;
 use crate::proto::turms_request::Kind;
 use crate::proto::{QueryUserProfilesRequest, UpdateUserOnlineStatusRequest, UserInfo, UserStatus};
+use crate::session::client::unexpected;
 
 impl Client {
     /// Queries the profiles of `user_ids` (`data.user_infos_with_version`; no data means no

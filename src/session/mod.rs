@@ -10,7 +10,9 @@
 //! runtime or a simulator. Because time is a value, every timeout is testable without
 //! sleeping.
 //!
-//! [`gateway`] holds the mock gateway's rules: one machine per connection and the state its
-//! connections share.
+//! * [`client`]: the client end of a session, [`ClientSession`](client::ClientSession).
+//! * [`gateway`]: the mock gateway's rules, [`GatewaySession`](gateway::GatewaySession) (one
+//!   per connection) and [`GatewayState`](gateway::GatewayState) (what its connections share).
 
+pub mod client;
 pub mod gateway;

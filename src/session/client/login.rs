@@ -1,8 +1,10 @@
 //! [`LoginRequest`]: what a `CreateSessionRequest` carries, with the official clients'
-//! defaults.
+//! defaults; [`LoggedIn`]: what a successful login completes with.
 
 use std::collections::BTreeMap;
 
+use super::answer::Answer;
+use crate::frame::SessionInfo;
 use crate::proto::{CreateSessionRequest, DeviceType, UserLocation, UserStatus};
 
 /// The only `CreateSessionRequest.version` the gateway accepts.
@@ -14,7 +16,7 @@ pub const PROTOCOL_VERSION: i32 = 1;
 /// device type defaults to `DESKTOP`.
 ///
 /// ```
-/// use turms_wire::client::LoginRequest;
+/// use turms_wire::session::client::LoginRequest;
 /// use turms_wire::proto::{DeviceType, UserStatus};
 ///
 /// let login = LoginRequest::new(1)
@@ -110,6 +112,16 @@ impl LoginRequest {
             custom_attributes: Vec::new(),
         }
     }
+}
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    /// The session id and node id the server assigned (`None` if it sent no session info in
+    /// time).
+    pub session: Option<SessionInfo>,
+    /// The server's answer (1000 `OK`, without data).
+    pub response: Answer,
 }
 
 #[cfg(test)]

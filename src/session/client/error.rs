@@ -121,8 +121,9 @@ pub enum InvalidRequest {
         /// The outbound limit.
         max: usize,
     },
-    /// Login and logout go through [`login`](super::Client::login) and
-    /// [`logout`](super::Client::logout), which track the session.
+    /// Login and logout have calls of their own, which track the session
+    /// ([`ClientSession::login`](super::ClientSession::login),
+    /// [`ClientSession::logout`](super::ClientSession::logout)).
     #[error("{0} has its own call")]
     SessionRequest(&'static str),
     /// An argument the request needs is missing or empty.

@@ -1,11 +1,10 @@
-//! What a client reports besides the answers to its calls: pushes, notifications, heartbeat
-//! failures, orphan responses, the end of the session and of the connection.
+//! What a client session reports besides the outcomes of its calls: pushes, notifications,
+//! heartbeat failures, orphan responses, the end of the session and of the connection.
 
 use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::sync::broadcast;
 
 use crate::frame::{self, CloseNotice, MalformedFrame, RequestKind, ServerFrame};
 use crate::proto::TurmsRequest;
@@ -14,7 +13,8 @@ use crate::transport::TransportError;
 
 /// One thing that happened on a connection, in the order it happened.
 ///
-/// Events come out of [`Events`]. The session's end is always reported as
+/// Events come out of [`ClientSession::poll_event`](super::ClientSession::poll_event) (and, for
+/// the async client, out of its `Events`). The session's end is always reported as
 /// [`SessionClosed`](Event::SessionClosed) (once), followed by
 /// [`Disconnected`](Event::Disconnected) (once, last); when the server closed the session,
 /// `SessionClosed` carries its status, code and reason, and nothing the socket does afterwards
@@ -57,15 +57,17 @@ pub enum Event {
     /// The connection failed. Reported before the [`SessionClosed`](Event::SessionClosed)
     /// it causes, and never after a close notification.
     TransportError(Arc<TransportError>),
-    /// The connection is gone. Always the last event.
+    /// The connection is gone. Always the last event. Reported by the driver that owns the
+    /// connection (the session machine never sees the socket close).
     Disconnected,
-    /// A frame as it arrived (only with [`ClientBuilder::trace_frames`](super::ClientBuilder::trace_frames)),
-    /// before the event it causes.
+    /// A frame as it arrived, before the event it causes. Reported by a driver that traces
+    /// frames (the async client's `trace_frames`), never by the machine itself.
     FrameReceived(ServerFrame),
-    /// A frame body as it was sent (empty for a heartbeat; only with
-    /// [`ClientBuilder::trace_frames`](super::ClientBuilder::trace_frames)).
+    /// A frame body as it was handed to the connection (empty for a heartbeat). Reported by a
+    /// driver that traces frames, never by the machine itself.
     FrameSent(Bytes),
-    /// This receiver fell behind and `missed` events were dropped for it.
+    /// This receiver fell behind and `missed` events were dropped for it (a bounded channel's
+    /// report, never the machine's).
     Lagged {
         /// How many events this receiver missed.
         missed: u64,
@@ -92,8 +94,9 @@ pub enum CloseOrigin {
     Server,
     /// The connection ended without a close notification.
     Transport,
-    /// This client closed it ([`Client::close`](super::Client::close), a logout that got no
-    /// answer in time, or every handle dropped).
+    /// This client closed it ([`ClientSession::close`](super::ClientSession::close), a login or
+    /// logout that got no answer in time, an abandoned login, or every handle of the async
+    /// client dropped).
     Local,
 }
 
@@ -159,42 +162,6 @@ impl fmt::Display for CloseInfo {
             CloseOrigin::Server => Ok(()),
             CloseOrigin::Transport => f.write_str(" (connection dropped)"),
             CloseOrigin::Local => f.write_str(" (closed locally)"),
-        }
-    }
-}
-
-/// A receiver of a client's [`Event`]s.
-///
-/// Bounded: a receiver that falls more than the configured capacity behind loses the oldest
-/// events and is told how many with [`Event::Lagged`], so a peer flooding the connection can
-/// neither stall the client nor make it buffer without limit. After
-/// [`Event::Disconnected`], [`recv`](Events::recv) returns `None`.
-#[derive(Debug)]
-pub struct Events {
-    receiver: broadcast::Receiver<Event>,
-}
-
-impl Events {
-    pub(crate) fn new(receiver: broadcast::Receiver<Event>) -> Events {
-        Events { receiver }
-    }
-
-    /// The next event, waiting for it; `None` once the connection is gone and every event has
-    /// been received.
-    pub async fn recv(&mut self) -> Option<Event> {
-        match self.receiver.recv().await {
-            Ok(event) => Some(event),
-            Err(broadcast::error::RecvError::Lagged(missed)) => Some(Event::Lagged { missed }),
-            Err(broadcast::error::RecvError::Closed) => None,
-        }
-    }
-
-    /// The next event if one is ready, without waiting.
-    pub fn try_recv(&mut self) -> Option<Event> {
-        match self.receiver.try_recv() {
-            Ok(event) => Some(event),
-            Err(broadcast::error::TryRecvError::Lagged(missed)) => Some(Event::Lagged { missed }),
-            Err(_) => None,
         }
     }
 }

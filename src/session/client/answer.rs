@@ -1,10 +1,4 @@
-//! Request correlation: fresh positive ids, the table of requests waiting for an answer, and
-//! the typed [`Answer`] a caller gets back.
-
-use std::collections::HashMap;
-
-use rand::Rng;
-use tokio::sync::oneshot;
+//! The typed [`Answer`] a successful request completes with.
 
 use super::error::{ClientError, InvalidResponse};
 use crate::frame::{self, DataKind, RequestKind};
@@ -140,76 +134,11 @@ pub(crate) fn unexpected(
     }
 }
 
-/// What a pending request is for: the session state changes with the answer to a login.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Purpose {
-    Login,
-    Call,
-}
-
-/// What a caller waits on: the response frame, or the error that ended the wait.
-pub(crate) type Reply = Result<frame::Response, ClientError>;
-
-pub(crate) struct Pending {
-    pub(crate) purpose: Purpose,
-    pub(crate) reply: oneshot::Sender<Reply>,
-}
-
-/// The requests waiting for an answer, by id.
-#[derive(Default)]
-pub(crate) struct PendingRequests {
-    by_id: HashMap<i64, Pending>,
-}
-
-impl PendingRequests {
-    pub(crate) fn len(&self) -> usize {
-        self.by_id.len()
-    }
-
-    /// Registers a request under a fresh id and returns the id.
-    pub(crate) fn insert(&mut self, purpose: Purpose, reply: oneshot::Sender<Reply>) -> i64 {
-        let id = fresh_id(&mut rand::rng(), |id| self.by_id.contains_key(&id));
-        self.by_id.insert(id, Pending { purpose, reply });
-        id
-    }
-
-    pub(crate) fn contains(&self, id: i64) -> bool {
-        self.by_id.contains_key(&id)
-    }
-
-    pub(crate) fn remove(&mut self, id: i64) -> Option<Pending> {
-        self.by_id.remove(&id)
-    }
-
-    /// Every pending request, leaving none.
-    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Pending> + '_ {
-        self.by_id.drain().map(|(_, pending)| pending)
-    }
-
-    /// Forgets requests whose callers stopped waiting.
-    pub(crate) fn sweep(&mut self) {
-        self.by_id.retain(|_, pending| !pending.reply.is_closed());
-    }
-}
-
-/// A random id in 1..=i64::MAX that `taken` does not claim, as the official clients pick
-/// them: the gateway refuses ids ≤ 0, and an id in flight twice could not be told apart.
-pub(crate) fn fresh_id(rng: &mut impl Rng, taken: impl Fn(i64) -> bool) -> i64 {
-    loop {
-        let id = rng.random_range(1..=i64::MAX);
-        if !taken(id) {
-            return id;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use bytes::Bytes;
     use prost::Message;
-    use rand::rngs::StdRng;
-    use rand::SeedableRng;
 
     use crate::frame::ServerFrame;
     use crate::proto::TurmsNotification;
@@ -219,32 +148,6 @@ mod tests {
             ServerFrame::Response(response) => response,
             other => panic!("not a response: {other:?}"),
         }
-    }
-
-    #[test]
-    fn ids_are_positive_and_skip_those_in_flight() {
-        let mut rng = StdRng::seed_from_u64(7);
-        let first = fresh_id(&mut rng.clone(), |_| false);
-        assert!(first > 0);
-        // The same stream of random numbers, with the first one taken: the next is chosen.
-        let second = fresh_id(&mut rng, |id| id == first);
-        assert!(second > 0);
-        assert_ne!(second, first);
-    }
-
-    #[test]
-    fn pending_ids_never_collide() {
-        let mut pending = PendingRequests::default();
-        let mut receivers = Vec::new();
-        for _ in 0..1000 {
-            let (tx, rx) = oneshot::channel();
-            pending.insert(Purpose::Call, tx);
-            receivers.push(rx);
-        }
-        assert_eq!(pending.len(), 1000);
-        receivers.truncate(10);
-        pending.sweep();
-        assert_eq!(pending.len(), 10);
     }
 
     #[test]
