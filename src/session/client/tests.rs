@@ -7,11 +7,13 @@ use bytes::Bytes;
 use prost::Message;
 
 use super::*;
-use crate::codec::notification_to_bytes;
+use crate::codec::{notification_to_bytes, request_to_bytes};
 use crate::frame::{MalformedFrame, RequestKind, ServerFrame};
 use crate::proto::turms_notification::{data, Data};
 use crate::proto::turms_request::Kind;
-use crate::proto::{CreateMessageRequest, TurmsNotification, TurmsRequest, UserSession};
+use crate::proto::{
+    CreateMessageRequest, DeviceType, TurmsNotification, TurmsRequest, UserSession, UserStatus,
+};
 use crate::role::{self, Role};
 use crate::status::{ResponseStatusCode, SessionCloseStatus};
 use crate::transport::TransportError;
@@ -175,26 +177,44 @@ fn login_with_session_info_before_the_response() {
     let t0 = Instant::now();
     let mut session = ClientSession::new(config(), t0);
     let login = session
-        .login(&LoginRequest::new(7).password("pw"), t0)
+        .login(
+            &LoginRequest::new(7)
+                .password("pw")
+                .device_type(DeviceType::Android),
+            t0,
+        )
         .unwrap();
     assert_eq!(session.state(), SessionState::LoggingIn);
     let request = sent_request(&mut session);
+    let request_id = request.request_id.unwrap();
+    assert!(request_id > 0);
+    // What goes on the wire: version 1, status AVAILABLE by default.
     let Some(Kind::CreateSessionRequest(create)) = request.kind else {
         panic!("not a login: {request:?}")
     };
     assert_eq!((create.version, create.user_id), (1, 7));
+    assert_eq!(create.password.as_deref(), Some("pw"));
+    assert_eq!(create.user_status, Some(UserStatus::Available as i32));
+    assert_eq!(create.device_type, DeviceType::Android as i32);
 
     session.handle_frame(session_info(), t0 + MS);
     assert!(outcomes(&mut session).is_empty(), "no response yet");
-    session.handle_frame(ok(request.request_id.unwrap()), t0 + 2 * MS);
+    session.handle_frame(ok(request_id), t0 + 2 * MS);
     let Ok(Completion::LoggedIn(logged_in)) = outcome(&mut session, login) else {
         panic!("not logged in")
     };
     assert_eq!(logged_in.response.code(), ResponseStatusCode::OK);
+    assert_eq!(logged_in.response.request_id(), request_id);
     let info = logged_in.session.expect("session info");
     assert_eq!(info.session_id(), Some("4242"));
+    assert_eq!(info.session_id_number(), Some(4242));
+    assert_eq!(info.server_id(), Some("gw-1"));
     assert_eq!(session.session_info(), Some(&info));
     assert_eq!(session.state(), SessionState::Open);
+    // The session info is reported as it arrives.
+    assert!(
+        matches!(&events(&mut session)[..], [Event::SessionInfo(reported)] if *reported == info)
+    );
 }
 
 #[test]
@@ -213,7 +233,9 @@ fn login_with_session_info_after_the_response() {
     let Ok(Completion::LoggedIn(logged_in)) = outcome(&mut session, login) else {
         panic!("not logged in")
     };
-    assert_eq!(logged_in.session.unwrap().server_id(), Some("gw-1"));
+    let info = logged_in.session.expect("session info");
+    assert_eq!(info.session_id(), Some("4242"));
+    assert_eq!(info.server_id(), Some("gw-1"));
 }
 
 #[test]
@@ -247,11 +269,20 @@ fn refused_login_leaves_the_connection_usable() {
     session.handle_frame(refusal(id, 2011, "no match"), t0 + MS);
     let error = outcome(&mut session, login).unwrap_err();
     assert_eq!(error.code().as_i32(), 2011);
+    assert!(error.is_server_refusal());
     assert_eq!(error.reason(), Some("no match"));
     assert_eq!(session.state(), SessionState::Connected);
     assert!(!session.is_closed());
-    assert!(session.login(&LoginRequest::new(1), t0 + 2 * MS).is_ok());
-    assert_eq!(sent(&mut session).len(), 1);
+    // Another try goes out and opens the session.
+    let again = session.login(&LoginRequest::new(1), t0 + 2 * MS).unwrap();
+    let id = sent_request(&mut session).request_id.unwrap();
+    session.handle_frame(session_info(), t0 + 3 * MS);
+    session.handle_frame(ok(id), t0 + 3 * MS);
+    assert!(matches!(
+        outcome(&mut session, again),
+        Ok(Completion::LoggedIn(_))
+    ));
+    assert_eq!(session.state(), SessionState::Open);
 }
 
 #[test]
@@ -282,6 +313,15 @@ fn calls_before_login_are_301_and_send_nothing() {
         assert!(matches!(error, ClientError::NotLoggedIn), "{error}");
         assert_eq!(error.code().as_i32(), 301);
     }
+    // Login and logout have their own calls, before login too.
+    for kind in [
+        Kind::CreateSessionRequest(Default::default()),
+        Kind::DeleteSessionRequest(Default::default()),
+    ] {
+        let error = session.request(kind, t0).unwrap_err();
+        assert_eq!(error.code(), ResponseStatusCode::LOCAL_INVALID_REQUEST);
+    }
+    assert!(sent(&mut session).is_empty());
     // While the login is in flight too: the login must be the first frame.
     session.login(&LoginRequest::new(1), t0).unwrap();
     assert!(matches!(
@@ -335,29 +375,36 @@ fn login_and_logout_are_not_generic_requests() {
 
 #[test]
 fn responses_resolve_their_own_calls_in_any_order() {
+    const N: usize = 1000;
     let t0 = Instant::now();
-    let mut session = logged_in(config(), t0);
-    let calls: Vec<(CallId, i64)> = (0..3)
+    let mut session = logged_in(config().max_pending_requests(N), t0);
+    let calls: Vec<(CallId, i64)> = (0..N as i64)
         .map(|recipient| {
             let call = session.request(message_to(recipient), t0).unwrap();
             (call, sent_request(&mut session).request_id.unwrap())
         })
         .collect();
-    // Answered in reverse, each with 100 + its position.
-    for (position, &(_, id)) in calls.iter().enumerate().rev() {
+    // Answered in a scrambled order (7919 is prime to N), each with 1_000_000 + its position.
+    for k in 0..N {
+        let position = k * 7919 % N;
+        let (_, id) = calls[position];
         session.handle_frame(
-            answer(id, 1000, Some(data::Kind::Long(100 + position as i64))),
+            answer(
+                id,
+                1000,
+                Some(data::Kind::Long(1_000_000 + position as i64)),
+            ),
             t0,
         );
     }
     let outcomes = outcomes(&mut session);
-    assert_eq!(outcomes.len(), 3);
+    assert_eq!(outcomes.len(), N);
     for outcome in outcomes {
         let position = calls
             .iter()
             .position(|&(call, _)| call == outcome.call)
             .unwrap();
-        assert_eq!(expect_long(outcome.result), 100 + position as i64);
+        assert_eq!(expect_long(outcome.result), 1_000_000 + position as i64);
     }
     assert!(events(&mut session).is_empty(), "no orphans");
 }
@@ -370,9 +417,11 @@ fn request_ids_are_positive_distinct_and_written_first() {
     for recipient in 0..500 {
         session.request(message_to(recipient), t0).unwrap();
         let body = sent(&mut session).remove(0);
-        // Field 1 (tag 08) first: the order the gateway parses.
+        // Field 1 (tag 08) first, then the kind: the order the gateway parses.
         assert_eq!(body[0], 0x08);
-        ids.push(TurmsRequest::decode(body).unwrap().request_id.unwrap());
+        let request = TurmsRequest::decode(body.clone()).unwrap();
+        assert_eq!(request_to_bytes(&request), body);
+        ids.push(request.request_id.unwrap());
     }
     assert!(ids.iter().all(|&id| id > 0));
     ids.sort_unstable();
@@ -386,14 +435,17 @@ fn orphan_responses_are_events() {
     let mut session = logged_in(config(), t0);
     session.handle_frame(refusal(-1, 1106, "not allowed"), t0);
     session.handle_frame(ok(12345), t0);
-    let orphans: Vec<i64> = events(&mut session)
+    let orphans: Vec<(i64, Option<i32>)> = events(&mut session)
         .into_iter()
         .map(|event| match event {
-            Event::OrphanResponse(response) => response.request_id(),
+            Event::OrphanResponse(response) => (
+                response.request_id(),
+                response.code().map(ResponseStatusCode::as_i32),
+            ),
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(orphans, [-1, 12345]);
+    assert_eq!(orphans, [(-1, Some(1106)), (12345, Some(1000))]);
     assert!(outcomes(&mut session).is_empty());
 }
 
@@ -425,6 +477,25 @@ fn request_times_out_at_its_deadline_and_not_before() {
     );
     assert_eq!(session.state(), SessionState::Open);
     assert_eq!(session.poll_timeout(), None);
+}
+
+#[test]
+fn response_without_a_code_fails_the_call_with_missing_code() {
+    let t0 = Instant::now();
+    let mut session = logged_in(config(), t0);
+    let call = session.request(message_to(2), t0).unwrap();
+    let id = sent_request(&mut session).request_id.unwrap();
+    session.handle_frame(
+        classify(TurmsNotification {
+            request_id: Some(id),
+            ..Default::default()
+        }),
+        t0,
+    );
+    let error = outcome(&mut session, call).unwrap_err();
+    assert_eq!(error.code(), ResponseStatusCode::INVALID_NOTIFICATION);
+    assert!(matches!(error, ClientError::MissingCode { request_id } if request_id == id));
+    assert_eq!(session.state(), SessionState::Open);
 }
 
 #[test]
@@ -654,6 +725,7 @@ fn heartbeat_failure_fails_them_with_its_code_and_reason() {
         assert_eq!(error.code().as_i32(), code);
         assert_eq!(error.reason(), reason);
         assert!(error.is_server_refusal());
+        assert!(matches!(error, ClientError::HeartbeatRefused { .. }));
         let [Event::HeartbeatFailure {
             code: reported,
             reason: said,
@@ -664,6 +736,15 @@ fn heartbeat_failure_fails_them_with_its_code_and_reason() {
         assert_eq!(reported.map(ResponseStatusCode::as_i32), Some(code));
         assert_eq!(said.as_deref(), reason);
     }
+    // A failure nobody waits for is reported all the same.
+    session.handle_frame(refusal(-100, 1201, "shutting down"), t0);
+    let [Event::HeartbeatFailure { code, reason }] = &events(&mut session)[..] else {
+        panic!("no heartbeat failure reported")
+    };
+    assert_eq!(code.map(ResponseStatusCode::as_i32), Some(1201));
+    assert_eq!(reason.as_deref(), Some("shutting down"));
+    assert!(outcomes(&mut session).is_empty());
+    // A heartbeat failure does not end the session.
     assert_eq!(session.state(), SessionState::Open);
 }
 
@@ -712,7 +793,31 @@ fn logout_completes_on_the_500_close() {
         assert_eq!(info.status(), SessionCloseStatus::DISCONNECTED_BY_CLIENT);
         assert_eq!(info.origin, CloseOrigin::Server);
     }
-    assert_eq!(closes(&events(&mut session)).len(), 1);
+    // 500 is reported, not 300 (upstream #1612), and once, whatever the connection does next.
+    let expected = session.close_info().unwrap().clone();
+    assert_eq!(
+        expected.status(),
+        SessionCloseStatus::DISCONNECTED_BY_CLIENT
+    );
+    session.handle_connection_lost(None);
+    assert_eq!(closes(&events(&mut session)), [&expected]);
+}
+
+#[test]
+fn logout_completes_when_the_connection_drops() {
+    let t0 = Instant::now();
+    let mut session = logged_in(config(), t0);
+    let logout = session.logout(t0).unwrap();
+    let request = sent_request(&mut session);
+    assert!(matches!(request.kind, Some(Kind::DeleteSessionRequest(_))));
+    session.handle_connection_lost(None);
+    let Ok(Completion::LoggedOut(info)) = outcome(&mut session, logout) else {
+        panic!("the logout did not complete")
+    };
+    assert_eq!(info.status(), SessionCloseStatus::CONNECTION_CLOSED);
+    assert_eq!(info.origin, CloseOrigin::Transport);
+    assert_eq!(closes(&events(&mut session)), [&info]);
+    assert_eq!(session.state(), SessionState::Closed);
 }
 
 #[test]
@@ -752,6 +857,46 @@ fn server_close_is_reported_first_and_never_replaced() {
         matches!(&events[..], [Event::SessionClosed(info)] if *info == expected),
         "{events:?}"
     );
+}
+
+#[test]
+fn every_close_status_reaches_the_waiting_calls_and_is_reported_once() {
+    let statuses = SessionCloseStatus::all()
+        .map(SessionCloseStatus::as_i32)
+        .chain([0, 999]);
+    for status in statuses {
+        let t0 = Instant::now();
+        let mut session = logged_in(config(), t0);
+        let pending = session.request(message_to(2), t0).unwrap();
+        sent(&mut session);
+        let reason = format!("reason for {status}");
+        session.handle_frame(close(status, Some(1200 + status % 7), Some(&reason)), t0);
+        let expected = CloseInfo {
+            notice: crate::frame::CloseNotice::new(SessionCloseStatus::from_i32(status))
+                .with_code(ResponseStatusCode::from_i32(1200 + status % 7))
+                .with_reason(reason.clone()),
+            origin: CloseOrigin::Server,
+        };
+        let error = outcome(&mut session, pending).unwrap_err();
+        assert_eq!(error.code().as_i32(), 301, "status {status}");
+        assert!(matches!(&error, ClientError::SessionClosed(info) if *info == expected));
+        assert_eq!(session.close_info(), Some(&expected));
+        assert_eq!(
+            expected.recommendation(),
+            SessionCloseStatus::from_i32(status).recommendation()
+        );
+        assert_eq!(session.state(), SessionState::Closed);
+        // Then the gateway drops the connection, as it does: no transport error, no second
+        // close.
+        session.handle_connection_lost(Some(TransportError::Io(
+            std::io::ErrorKind::ConnectionReset.into(),
+        )));
+        let reported = events(&mut session);
+        assert!(
+            matches!(&reported[..], [Event::SessionClosed(info)] if *info == expected),
+            "status {status}: {reported:?}"
+        );
+    }
 }
 
 #[test]
@@ -877,10 +1022,11 @@ fn undecodable_push_is_reported_with_its_frame() {
     // requester_id 2, relayed_request holding a kind whose body is one invalid byte.
     let broken = Bytes::from_static(&[0x50, 0x02, 0x62, 0x03, 0x42, 0x01, 0xff]);
     session.handle_frame(role::Client::classify(broken.clone()), t0);
-    let [Event::UndecodablePush { frame, .. }] = &events(&mut session)[..] else {
+    let [Event::UndecodablePush { frame, error }] = &events(&mut session)[..] else {
         panic!("not reported as undecodable")
     };
     assert_eq!(frame.clone().into_bytes(), broken);
+    assert!(!error.to_string().is_empty());
     assert_eq!(session.state(), SessionState::Open);
 }
 
