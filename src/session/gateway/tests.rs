@@ -263,11 +263,17 @@ fn accept_rule_refusals_get_minus_one_with_1100_before_login_and_1106_after() {
         assert_eq!(refused.code, Some(1100), "{body:02x?}");
         let reason = refused.reason.unwrap();
         assert!(reason.starts_with(message), "{body:02x?}: {reason}");
+        let rejected = events(&mut conn);
         assert!(matches!(
-            &events(&mut conn)[..],
+            &rejected[..],
             [GatewayEvent::RequestRejected { request_id: -1, code, .. }]
                 if *code == ResponseStatusCode::INVALID_REQUEST
         ));
+        assert!(
+            rejected[0].to_string().contains("refused"),
+            "{}",
+            rejected[0]
+        );
     }
     sim.login(&mut conn, 2, 6, DeviceType::Desktop);
     for (body, _) in UNREADABLE {
@@ -405,12 +411,29 @@ fn a_refused_login_keeps_the_connection_open_until_the_login_timeout() {
     let mut sim = Sim::with(|config| config.login_timeout = Duration::from_millis(300));
     sim.state.set_authenticator(SharedPassword::new("123"));
     let mut conn = sim.connect(10);
-    sim.send(
-        &mut conn,
-        20,
-        &login_request(5, 1, Some("wrong"), DeviceType::Desktop),
-    );
-    assert_eq!(only_notification(&mut conn).code, Some(2011));
+    events(&mut conn);
+    // A wrong password, and none at all.
+    for password in [Some("wrong"), None] {
+        sim.send(
+            &mut conn,
+            20,
+            &login_request(5, 1, password, DeviceType::Desktop),
+        );
+        let refused = only_notification(&mut conn);
+        assert_eq!(
+            (refused.request_id, refused.code, refused.reason.as_deref()),
+            (
+                Some(5),
+                Some(2011),
+                Some("The user's login information does not match")
+            )
+        );
+        assert!(matches!(
+            &events(&mut conn)[..],
+            [GatewayEvent::LoginFailed { code, .. }]
+                if *code == ResponseStatusCode::LOGIN_AUTHENTICATION_FAILED
+        ));
+    }
     // Still open, still without a session: a heartbeat gets the no-session failure.
     assert_eq!(conn.phase(), Phase::Open);
     sim.heartbeat(&mut conn, 30);
@@ -422,6 +445,12 @@ fn a_refused_login_keeps_the_connection_open_until_the_login_timeout() {
     sim.timeout(&mut conn, sim.at(310));
     let notice = close_notice(&mut conn);
     assert_eq!(notice, CloseNotice::new(SessionCloseStatus::LOGIN_TIMEOUT));
+    sim.timeout(&mut conn, sim.at(310));
+    assert_eq!(
+        closed_event(&mut conn),
+        (ConnectionEnd::ByGateway, Some(notice))
+    );
+    assert!(sim.state.sessions().is_empty());
 }
 
 #[test]
@@ -570,17 +599,26 @@ fn logout_closes_with_500_and_no_response() {
 fn idle_sessions_close_with_110_exactly_at_the_idle_deadline() {
     let mut sim = Sim::with(|config| config.idle_timeout = Duration::from_millis(150));
     let mut conn = sim.connect(0);
-    sim.login(&mut conn, 100, 3, DeviceType::Browser);
+    let session_id = sim.login(&mut conn, 100, 3, DeviceType::Browser);
+    events(&mut conn);
     assert_eq!(conn.next_deadline(), Some(sim.at(250)));
     sim.timeout(&mut conn, sim.at(250) - Duration::from_nanos(1));
     assert_eq!(conn.poll_transmit(), None);
     assert_eq!(sim.state.sessions().len(), 1);
     sim.timeout(&mut conn, sim.at(250));
+    let notice = close_notice(&mut conn);
     assert_eq!(
-        close_notice(&mut conn),
+        notice,
         CloseNotice::new(SessionCloseStatus::HEARTBEAT_TIMEOUT)
     );
     assert!(sim.state.sessions().is_empty());
+    assert!(events(&mut conn).contains(&GatewayEvent::SessionClosed {
+        connection: conn.connection_id(),
+        session_id,
+        user_id: 3,
+        reason: notice,
+        notified: true,
+    }));
 }
 
 #[test]
@@ -945,15 +983,27 @@ fn group_messages_reach_the_other_members() {
     }
     sim.send(&mut members[0], 1, &message(7, None, Some(100)));
     assert_eq!(only_notification(&mut members[0]).code, Some(1000));
-    let reached: Vec<u64> = dispatches(&mut members[0])
-        .iter()
-        .map(|d| d.connection)
-        .collect();
+    let pushes = dispatches(&mut members[0]);
+    let reached: Vec<u64> = pushes.iter().map(|d| d.connection).collect();
     // Not to the sender, not to non-members.
     assert_eq!(
         reached,
         [members[1].connection_id(), members[2].connection_id()]
     );
+    let Command::Push(body) = &pushes[0].command else {
+        panic!("a push: {pushes:?}");
+    };
+    assert!(pushes
+        .iter()
+        .all(|d| d.command == Command::Push(body.clone())));
+    let push = TurmsNotification::decode(body.clone()).unwrap();
+    assert_eq!(push.requester_id, Some(1));
+    let Some(Kind::CreateMessageRequest(relayed)) = push.relayed_request.and_then(|r| r.kind)
+    else {
+        panic!("not a message");
+    };
+    assert_eq!(relayed.group_id, Some(100));
+    assert_eq!(relayed.text.as_deref(), Some("message 7"));
     assert_eq!(sim.state.groups()[&100], [1, 2, 3]);
     assert_eq!(sim.state.messages()[0].group_id, Some(100));
 }
@@ -1021,6 +1071,46 @@ fn query_messages_answers_from_the_store() {
     };
     let dates: Vec<_> = messages.messages.iter().map(|m| m.delivery_date).collect();
     assert_eq!(dates, [Some(EPOCH_MILLIS + 30), Some(EPOCH_MILLIS + 20)]);
+    let texts: Vec<_> = messages
+        .messages
+        .iter()
+        .filter_map(|m| m.text.as_deref())
+        .collect();
+    assert_eq!(texts, ["message 3", "message 2"]);
+    assert!(messages.messages.iter().all(|m| m.sender_id == Some(1)));
+
+    // With totals: grouped by where they came from, counted beyond max_count.
+    sim.send(
+        &mut bob,
+        45,
+        &query(
+            12,
+            QueryMessagesRequest {
+                with_total: true,
+                max_count: Some(1),
+                ..QueryMessagesRequest::default()
+            },
+        ),
+    );
+    let found = only_notification(&mut bob);
+    let Some(Data {
+        kind: Some(DataKind::MessagesWithTotalList(list)),
+    }) = found.data
+    else {
+        panic!("expected data.messages_with_total_list: {found:?}");
+    };
+    assert_eq!(list.messages_with_total_list.len(), 1);
+    let from_alice = &list.messages_with_total_list[0];
+    assert_eq!(
+        (
+            from_alice.from_id,
+            from_alice.is_group_message,
+            from_alice.total
+        ),
+        (1, false, 3)
+    );
+    assert_eq!(from_alice.messages.len(), 1);
+    assert_eq!(from_alice.messages[0].text.as_deref(), Some("message 1"));
 
     // Nothing matches: NO_CONTENT, as turms-service answers.
     sim.send(
@@ -1199,6 +1289,44 @@ fn admin_pushes_and_closes_reach_their_targets() {
         2
     );
     assert!(sim.state.sessions().is_empty());
+}
+
+#[test]
+fn admin_closes_carry_any_status_code_and_reason() {
+    let mut sim = Sim::new();
+    let statuses = SessionCloseStatus::all().chain([SessionCloseStatus::from_i32(999)]);
+    for (i, status) in statuses.enumerate() {
+        let mut conn = sim.connect_over(0, [TransportKind::Tcp, TransportKind::WebSocket][i % 2]);
+        let session_id = sim.login(&mut conn, 0, 50, DeviceType::Desktop);
+        let notice = if status.as_i32() == 999 {
+            // A status alone, and an unknown one.
+            CloseNotice::new(status)
+        } else {
+            CloseNotice::new(status)
+                .with_code(ResponseStatusCode::from_i32(1000 + i as i32))
+                .with_reason(format!("because {status}"))
+        };
+        let target = match i % 3 {
+            0 => SessionTarget::Session(session_id),
+            1 => SessionTarget::UserDevice(50, DeviceType::Desktop),
+            _ => SessionTarget::User(50),
+        };
+        let closes = sim.state.close(target, &notice);
+        assert_eq!(closes.len(), 1, "{status}");
+        assert!(sim.state.sessions().is_empty());
+        for dispatch in closes {
+            sim.deliver(dispatch, 1, &mut [&mut conn]);
+        }
+        assert_eq!(close_notice(&mut conn), notice);
+        assert_eq!(conn.phase(), Phase::Closing);
+    }
+    assert!(sim
+        .state
+        .close(
+            SessionTarget::All,
+            &SessionCloseStatus::DISCONNECTED_BY_ADMIN.into()
+        )
+        .is_empty());
 }
 
 #[test]
