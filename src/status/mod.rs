@@ -81,6 +81,17 @@ macro_rules! wire_code_impls {
             }
         }
 
+        impl TryFrom<$code> for crate::proto::wire::$code {
+            type Error = crate::status::NotInProtoEnum<$code>;
+
+            /// The value with the same number, the inverse of `From`: 0 gives `Unspecified`
+            /// back, a number the enum does not have (one no table knows) is an error.
+            /// [`to_proto`]($code::to_proto) is the same but for 0, which names no code.
+            fn try_from(code: $code) -> Result<Self, Self::Error> {
+                Self::try_from(code.0).map_err(|_| crate::status::NotInProtoEnum(code))
+            }
+        }
+
         impl std::fmt::Display for $code {
             /// `1100 INVALID_REQUEST`, or `7777 (unknown)`.
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -99,6 +110,40 @@ macro_rules! wire_code_impls {
         }
     };
 }
+
+/// The error of converting a [`ResponseStatusCode`] or a [`SessionCloseStatus`] into its
+/// protobuf enum (`TryFrom`): the enum has no value with that number. A prost enum cannot hold
+/// a number its schema does not declare, unlike the newtypes.
+///
+/// ```
+/// use turms_wire::proto::wire as proto;
+/// use turms_wire::status::{NotInProtoEnum, ResponseStatusCode};
+///
+/// let known = proto::ResponseStatusCode::try_from(ResponseStatusCode::OK);
+/// assert_eq!(known, Ok(proto::ResponseStatusCode::Ok));
+///
+/// let unknown = proto::ResponseStatusCode::try_from(ResponseStatusCode::from_i32(7777));
+/// let error: NotInProtoEnum<ResponseStatusCode> = unknown.unwrap_err();
+/// assert_eq!(error.code().as_i32(), 7777);
+/// assert_eq!(error.to_string(), "7777 (unknown) has no value in the protobuf enum");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NotInProtoEnum<C>(C);
+
+impl<C: Copy> NotInProtoEnum<C> {
+    /// The code that has no protobuf value, unchanged.
+    pub fn code(&self) -> C {
+        self.0
+    }
+}
+
+impl<C: std::fmt::Display> std::fmt::Display for NotInProtoEnum<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} has no value in the protobuf enum", self.0)
+    }
+}
+
+impl<C: std::fmt::Debug + std::fmt::Display> std::error::Error for NotInProtoEnum<C> {}
 
 mod category;
 mod class;
