@@ -2,14 +2,19 @@
 //! is needed) and hands the descriptor set to prost-build. The same descriptor set is written to
 //! `OUT_DIR/turms.fds` for runtime reflection (proto3 JSON, generic property tests).
 //!
-//! It also generates the status-code tables of `src/status/` from the custom options on the
-//! values of `turms.wire.ResponseStatusCode`, `turms.wire.SessionCloseStatus` and
-//! `turms.wire.Category` (declared in `proto/turms/wire/options.proto`), so that each fact is
-//! written once.
+//! It also generates the tables that must agree with the schema, so that each fact is written
+//! once:
+//!
+//! - from the custom options on the values of `turms.wire.ResponseStatusCode`,
+//!   `turms.wire.SessionCloseStatus` and `turms.wire.Category` (declared in
+//!   `proto/turms/wire/options.proto`), the status-code tables of `src/status/`;
+//! - from the `kind` oneofs of `TurmsRequest` and `TurmsNotification.Data`, the rows of
+//!   `RequestKind` and `DataKind` (`src/frame/kind.rs`).
 //!
 //! prost's `FileDescriptorSet` drops extension values, so the options are read from protox's
 //! descriptor pool, as `prost-reflect` dynamic messages.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -58,6 +63,7 @@ fn main() -> Result<()> {
         out.join("status_close_constants.rs"),
         status.close_constants(),
     )?;
+    std::fs::write(out.join("frame_kinds.rs"), kind_rows(&pool)?)?;
 
     // The schema without the build's annotations: prost generates no Rust for the options, and
     // the embedded set is the wire schema alone (as prost's types decode it, without options).
@@ -483,6 +489,50 @@ fn upper_camel(snake: &str) -> String {
             first.into_iter().chain(chars).collect::<String>()
         })
         .collect()
+}
+
+/// The two row macros of `src/frame/kind.rs`: the members of the `kind` oneofs of
+/// `TurmsRequest` and `TurmsNotification.Data`, in field-number order.
+fn kind_rows(pool: &DescriptorPool) -> Result<String> {
+    let mut out =
+        header("the `kind` oneofs of im.turms.proto.TurmsRequest and TurmsNotification.Data");
+    for (macro_name, message) in [
+        ("request_kind_rows", "im.turms.proto.TurmsRequest"),
+        ("data_kind_rows", "im.turms.proto.TurmsNotification.Data"),
+    ] {
+        let descriptor = pool
+            .get_message_by_name(message)
+            .ok_or_else(|| format!("no message {message} in proto/"))?;
+        let oneof = descriptor
+            .oneofs()
+            .find(|o| o.name() == "kind")
+            .ok_or_else(|| format!("{message} has no `kind` oneof"))?;
+        let mut members: Vec<(u32, String)> = oneof
+            .fields()
+            .map(|f| (f.number(), f.name().to_owned()))
+            .collect();
+        members.sort();
+        let names: BTreeSet<&str> = members.iter().map(|(_, n)| n.as_str()).collect();
+        if names.len() != members.len() {
+            return Err(format!("{message}.kind: duplicate member names").into());
+        }
+        let _ = writeln!(
+            out,
+            "/// Calls `$table!` with the tokens given, then one row per member of the `kind` oneof of\n\
+             /// `{message}`, in field-number order: `number => CONSTANT, \"name\", Variant;`.\n\
+             macro_rules! {macro_name} {{\n    ($table:ident! {{ $($head:tt)* }}) => {{\n        $table! {{\n            $($head)*"
+        );
+        for (number, name) in &members {
+            let _ = writeln!(
+                out,
+                "            {number} => {}, {name:?}, {};",
+                name.to_ascii_uppercase(),
+                upper_camel(name)
+            );
+        }
+        out.push_str("        }\n    };\n}\n\n");
+    }
+    Ok(out)
 }
 
 fn header(source: &str) -> String {
