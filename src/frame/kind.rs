@@ -161,7 +161,69 @@ data_kind_rows!(kind_table! {
 
 #[cfg(test)]
 mod tests {
+    use prost::Message;
+    use prost_reflect::{DescriptorPool, DynamicMessage, OneofDescriptor, Value};
+
     use super::*;
+    use crate::proto::turms_notification::Data;
+    use crate::proto::TurmsRequest;
+
+    /// The `kind` oneof of `message`, read at run time from the embedded schema.
+    fn oneof(message: &str) -> OneofDescriptor {
+        let pool = DescriptorPool::decode(crate::proto::FILE_DESCRIPTOR_SET).unwrap();
+        let descriptor = pool.get_message_by_name(message).unwrap();
+        let oneof = descriptor.oneofs().find(|o| o.name() == "kind");
+        oneof.unwrap_or_else(|| panic!("{message} has a kind oneof"))
+    }
+
+    /// The message with member `field` of its `kind` oneof set to the member's default, as
+    /// bytes prost decodes.
+    fn with_member(oneof: &OneofDescriptor, field: &prost_reflect::FieldDescriptor) -> Vec<u8> {
+        let mut message = DynamicMessage::new(oneof.parent_message().clone());
+        let value = match field.kind() {
+            prost_reflect::Kind::Message(m) => Value::Message(DynamicMessage::new(m)),
+            kind => Value::default_value(&kind),
+        };
+        message.set_field(field, value);
+        message.encode_to_vec()
+    }
+
+    #[test]
+    fn every_request_oneof_member_has_its_kind_and_back() {
+        let oneof = oneof("im.turms.proto.TurmsRequest");
+        let mut numbers = Vec::new();
+        for field in oneof.fields() {
+            let kind = RequestKind::from_number(field.number());
+            assert!(kind.is_known(), "{}", field.name());
+            assert_eq!(kind.name(), Some(field.name()));
+            assert_eq!(RequestKind::from_name(field.name()), Some(kind));
+            // The prost variant of the member is the one `of` maps to this number.
+            let request = TurmsRequest::decode(&with_member(&oneof, &field)[..]).unwrap();
+            assert_eq!(RequestKind::of(request.kind.as_ref().unwrap()), kind);
+            numbers.push(field.number());
+        }
+        numbers.sort_unstable();
+        let table: Vec<u32> = RequestKind::all().iter().map(|k| k.number()).collect();
+        assert_eq!(table, numbers, "every kind is a member of the oneof");
+    }
+
+    #[test]
+    fn every_data_oneof_member_has_its_kind_and_back() {
+        let oneof = oneof("im.turms.proto.TurmsNotification.Data");
+        let mut numbers = Vec::new();
+        for field in oneof.fields() {
+            let kind = DataKind::from_number(field.number());
+            assert!(kind.is_known(), "{}", field.name());
+            assert_eq!(kind.name(), Some(field.name()));
+            assert_eq!(DataKind::from_name(field.name()), Some(kind));
+            let data = Data::decode(&with_member(&oneof, &field)[..]).unwrap();
+            assert_eq!(DataKind::of(data.kind.as_ref().unwrap()), kind);
+            numbers.push(field.number());
+        }
+        numbers.sort_unstable();
+        let table: Vec<u32> = DataKind::all().iter().map(|k| k.number()).collect();
+        assert_eq!(table, numbers, "every kind is a member of the oneof");
+    }
 
     #[test]
     fn bitmaps_match_the_tables() {
