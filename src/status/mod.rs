@@ -7,9 +7,13 @@
 //! HTTP status and default reason; every response code has a [`StatusClass`] decided by its
 //! number; close statuses have a [`CloseGroup`] and our [`Recommendation`].
 //!
-//! The same enums exist in `proto/turms/wire/status.proto` (package `turms.wire`, generated as
-//! [`crate::proto::wire`]); `to_proto` and `From` map between the two, and the tests check that
-//! the Rust tables and the protobuf enums agree number for number.
+//! Every code and its facts are written once, in `proto/turms/wire/status.proto`: the values of
+//! its enums, each with a custom option (declared in `proto/turms/wire/options.proto`) holding
+//! its category, meanings, HTTP status and default reason, or the clients that define it, or,
+//! for close statuses, whether the gateway sends it and our recommendation. `build.rs`
+//! generates this module's tables and constants, and [`Category`], from them. prost generates
+//! the same enums as [`crate::proto::wire`]; `From`, `TryFrom` (error: [`NotInProtoEnum`]) and
+//! `to_proto` map between the two. `docs/status-codes.md` tells how to change a code.
 //!
 //! ```
 //! use turms_wire::status::{Category, ResponseStatusCode, StatusClass};
