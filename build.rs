@@ -202,6 +202,14 @@ impl StatusTables {
             } else {
                 return Err(format!("{}: neither server nor local is set", value.name).into());
             };
+            let server = matches!(source, Source::Server { .. });
+            if value.number < 1 || server != (value.number >= 1000) {
+                return Err(format!(
+                    "{}: server codes are 1000 and above, client-local codes 1 to 999",
+                    value.name
+                )
+                .into());
+            }
             let category = facts
                 .get_field_by_name("category")
                 .and_then(|v| v.as_enum_number())
@@ -362,7 +370,7 @@ struct EnumValue {
 }
 
 /// Every value of `enum_name` but the zero one, each with its `extension` option (required),
-/// in declaration order, which must be ascending by number.
+/// ascending by number, the order the file must declare them in.
 fn values(
     pool: &DescriptorPool,
     enum_name: &str,
@@ -373,7 +381,15 @@ fn values(
         .get_extension_by_name(extension)
         .ok_or_else(|| format!("no extension {extension} in proto/"))?;
     let mut rows = Vec::new();
-    let mut last = 0;
+    // prost-reflect iterates by number; the file must list them that way too, for its readers.
+    let declared = &descriptor.enum_descriptor_proto().value;
+    if let Some(pair) = declared.windows(2).find(|w| w[0].number() >= w[1].number()) {
+        return Err(format!(
+            "{enum_name}.{}: values must be listed in ascending order",
+            pair[1].name()
+        )
+        .into());
+    }
     for value in descriptor.values() {
         let options = value.options();
         let has = options.has_extension(&extension);
@@ -394,13 +410,6 @@ fn values(
             )
             .into());
         }
-        if value.number() <= last {
-            return Err(format!(
-                "{enum_name}.{value_name}: values must be listed in ascending order"
-            )
-            .into());
-        }
-        last = value.number();
         let facts = match options.get_extension(&extension).as_ref() {
             Value::Message(message) => message.clone(),
             other => return Err(format!("{enum_name}.{value_name}: option is {other:?}").into()),
