@@ -24,6 +24,10 @@ pub mod wire {
 pub use im::turms::proto::*;
 
 /// The encoded `FileDescriptorSet` of the whole schema (both packages), for reflection.
+///
+/// It leaves out `turms/wire/options.proto` (and the `descriptor.proto` it imports): the options
+/// the status enums carry are read by the build, which generates [`crate::status`] from them,
+/// and are not part of the wire schema.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/turms.fds"));
 
 #[cfg(test)]

@@ -2,6 +2,10 @@
 //! the server enum (`tests/data/server-status-codes.tsv`: every value of turms-server-common's
 //! `ResponseStatusCode.java` with its HTTP status and default reason) and the protobuf enums, plus
 //! the lossless wrapping.
+//!
+//! The tables are generated from `proto/turms/wire/status.proto` (its values and their options),
+//! so these tests check that file: the reference and the server enum are compared both with the
+//! generated tables and, by name and number, with the prost enums themselves.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -134,6 +138,17 @@ fn every_reference_response_code_has_its_name_and_category() {
                 "name of {}",
                 row.number
             );
+            // The schema has the number, under the reference name (client-local codes whose
+            // name a server code also has carry `LOCAL_` before it).
+            let value = proto::ResponseStatusCode::try_from(row.number)
+                .unwrap_or_else(|_| panic!("{} not in status.proto", row.number));
+            let value_name = value.as_str_name();
+            assert!(
+                value_name == format!("RESPONSE_STATUS_CODE_{}", row.name)
+                    || value_name == format!("RESPONSE_STATUS_CODE_LOCAL_{}", row.name),
+                "{} is {value_name} in status.proto",
+                row.number
+            );
             let category = code.category().unwrap();
             assert_eq!(category.zh(), row.category, "category of {}", row.number);
             assert!(category.is_from_reference(), "{}", row.number);
@@ -172,6 +187,9 @@ fn every_reference_close_status_has_its_name_group_and_meaning() {
     for row in &rows {
         let status = SessionCloseStatus::from_i32(row.number);
         assert_eq!(status.name(), Some(row.name.as_str()), "{}", row.number);
+        let value =
+            proto::SessionCloseStatus::from_str_name(&format!("SESSION_CLOSE_STATUS_{}", row.name));
+        assert_eq!(value.map(|v| v as i32), Some(row.number), "{}", row.name);
         assert_eq!(status.group().zh(), row.category, "{}", row.number);
         assert_eq!(
             status.meaning_zh(),
@@ -202,6 +220,14 @@ fn every_server_code_matches_the_server_enum() {
         let code = ResponseStatusCode::from_i32(number);
         assert_eq!(code.name(), Some(row[1]), "name of {number}");
         assert_eq!(code.constant_name(), Some(row[1]), "{number}");
+        let value =
+            proto::ResponseStatusCode::from_str_name(&format!("RESPONSE_STATUS_CODE_{}", row[1]));
+        assert_eq!(
+            value.map(|v| v as i32),
+            Some(number),
+            "{} in status.proto",
+            row[1]
+        );
         assert_eq!(
             code.http_status(),
             Some(row[2].parse().unwrap()),
@@ -274,6 +300,17 @@ proptest! {
         if let Some(p) = code.to_proto() {
             prop_assert_eq!(ResponseStatusCode::from(p), code);
         }
+        // TryFrom is to_proto with 0 as `Unspecified`, and gives the code back when it fails.
+        match proto::ResponseStatusCode::try_from(code) {
+            Ok(p) => {
+                prop_assert!(code.is_known() || n == 0);
+                prop_assert_eq!(ResponseStatusCode::from(p), code);
+            }
+            Err(error) => {
+                prop_assert!(!code.is_known() && n != 0);
+                prop_assert_eq!(error.code(), code);
+            }
+        }
         let predicates = [
             code.is_success(),
             code.is_client_request_error(),
@@ -297,6 +334,16 @@ proptest! {
         prop_assert_eq!(status.name().is_some(), status.is_known());
         prop_assert_eq!(status.recommendation().is_some(), status.is_known());
         prop_assert_eq!(status.to_proto().is_some(), status.is_known());
+        match proto::SessionCloseStatus::try_from(status) {
+            Ok(p) => {
+                prop_assert!(status.is_known() || n == 0);
+                prop_assert_eq!(SessionCloseStatus::from(p), status);
+            }
+            Err(error) => {
+                prop_assert!(!status.is_known() && n != 0);
+                prop_assert_eq!(error.code(), status);
+            }
+        }
         if !(100..800).contains(&n) {
             prop_assert_eq!(status.group(), CloseGroup::Unknown);
         }
@@ -630,69 +677,86 @@ fn every_code_has_meanings_and_a_category() {
     assert_eq!(all_zh.len(), Category::ALL.len());
 }
 
+/// Every value of the protobuf enums, read from the compiled descriptor so that none can hide,
+/// maps to the code of the same name and back, and every code of the tables is one of them.
 #[test]
 fn proto_enums_agree_with_the_tables_by_number_and_name() {
-    // Table -> proto.
+    let pool = turms_wire_test_support::pool();
+    let values = |name: &str| -> Vec<(i32, String)> {
+        pool.get_enum_by_name(name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .values()
+            .map(|v| (v.number(), v.name().to_owned()))
+            .collect()
+    };
+
+    // Proto -> table -> proto.
+    let response = values("turms.wire.ResponseStatusCode");
+    for (n, value_name) in &response {
+        let p = proto::ResponseStatusCode::from_str_name(value_name).unwrap();
+        assert_eq!(p as i32, *n);
+        let code = ResponseStatusCode::from(p);
+        assert_eq!(code.as_i32(), *n);
+        assert_eq!(proto::ResponseStatusCode::try_from(code), Ok(p));
+        if *n == 0 {
+            assert!(!code.is_known(), "0 is no code");
+            assert_eq!(code.to_proto(), None);
+        } else {
+            assert!(code.is_known(), "{value_name}");
+            assert_eq!(code.to_proto(), Some(p));
+            assert_eq!(
+                Some(value_name.as_str()),
+                code.constant_name()
+                    .map(|c| format!("RESPONSE_STATUS_CODE_{c}"))
+                    .as_deref()
+            );
+        }
+    }
+    let close = values("turms.wire.SessionCloseStatus");
+    for (n, value_name) in &close {
+        let p = proto::SessionCloseStatus::from_str_name(value_name).unwrap();
+        assert_eq!(p as i32, *n);
+        let status = SessionCloseStatus::from(p);
+        assert_eq!(status.as_i32(), *n);
+        assert_eq!(proto::SessionCloseStatus::try_from(status), Ok(p));
+        if *n == 0 {
+            assert!(!status.is_known(), "0 is no status");
+            assert_eq!(status.to_proto(), None);
+        } else {
+            assert_eq!(status.to_proto(), Some(p));
+            assert_eq!(
+                Some(value_name.as_str()),
+                status
+                    .name()
+                    .map(|s| format!("SESSION_CLOSE_STATUS_{s}"))
+                    .as_deref()
+            );
+        }
+    }
+
+    // Table -> proto, and nothing else: the tables are the values but 0, in their order.
+    let numbers = |values: &[(i32, String)]| -> Vec<i32> {
+        values.iter().map(|v| v.0).filter(|n| *n != 0).collect()
+    };
+    let table: Vec<i32> = ResponseStatusCode::all().map(i32::from).collect();
+    assert_eq!(table, numbers(&response));
+    let table: Vec<i32> = SessionCloseStatus::all().map(i32::from).collect();
+    assert_eq!(table, numbers(&close));
     for code in ResponseStatusCode::all() {
-        let p = code
-            .to_proto()
-            .unwrap_or_else(|| panic!("{code} not in proto"));
-        assert_eq!(p as i32, code.as_i32());
+        let p = proto::ResponseStatusCode::try_from(code).unwrap();
         assert_eq!(
             p.as_str_name(),
             format!("RESPONSE_STATUS_CODE_{}", code.constant_name().unwrap())
         );
-        assert_eq!(ResponseStatusCode::from(p), code);
     }
-    for status in SessionCloseStatus::all() {
-        let p = status.to_proto().unwrap();
-        assert_eq!(p as i32, status.as_i32());
-        assert_eq!(
-            p.as_str_name(),
-            format!("SESSION_CLOSE_STATUS_{}", status.name().unwrap())
-        );
-        assert_eq!(SessionCloseStatus::from(p), status);
-    }
-    // Proto -> table, over every number either table could hold.
-    for n in -1..=10_000 {
-        if let Ok(p) = proto::ResponseStatusCode::try_from(n) {
-            assert_eq!(
-                ResponseStatusCode::from_i32(n).is_known(),
-                n != 0,
-                "proto {p:?}"
-            );
-        }
-        if let Ok(p) = proto::SessionCloseStatus::try_from(n) {
-            assert_eq!(
-                SessionCloseStatus::from_i32(n).is_known(),
-                n != 0,
-                "proto {p:?}"
-            );
-        }
-    }
-    assert_eq!(
-        ResponseStatusCode::from(proto::ResponseStatusCode::Unspecified).as_i32(),
-        0
-    );
-    assert_eq!(ResponseStatusCode::from_i32(0).to_proto(), None);
-    assert_eq!(SessionCloseStatus::from_i32(0).to_proto(), None);
-}
 
-/// The same agreement read from the compiled descriptor, so no proto value can hide outside
-/// the range scanned above.
-#[test]
-fn proto_descriptor_values_are_exactly_the_tables() {
-    let pool = turms_wire_test_support::pool();
-    let values = |name: &str| -> BTreeSet<i32> {
-        pool.get_enum_by_name(name)
-            .unwrap_or_else(|| panic!("{name}"))
-            .values()
-            .map(|v| v.number())
-            .filter(|n| *n != 0)
-            .collect()
-    };
-    let response: BTreeSet<i32> = ResponseStatusCode::all().map(|c| c.as_i32()).collect();
-    let close: BTreeSet<i32> = SessionCloseStatus::all().map(|s| s.as_i32()).collect();
-    assert_eq!(values("turms.wire.ResponseStatusCode"), response);
-    assert_eq!(values("turms.wire.SessionCloseStatus"), close);
+    // A number the enums do not have is a typed error carrying the code.
+    for n in [-1, 2, 1003, 7777] {
+        let code = ResponseStatusCode::from_i32(n);
+        let error = proto::ResponseStatusCode::try_from(code).unwrap_err();
+        assert_eq!(error.code(), code);
+        let status = SessionCloseStatus::from_i32(n);
+        let error = proto::SessionCloseStatus::try_from(status).unwrap_err();
+        assert_eq!(error.code(), status);
+    }
 }
