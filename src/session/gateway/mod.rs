@@ -98,6 +98,7 @@
 //! ```
 
 mod auth;
+mod command;
 mod config;
 mod connection;
 mod event;
@@ -111,11 +112,12 @@ mod store;
 mod tests;
 
 pub use auth::{AcceptAll, AuthDecision, Authenticator, LoginAttempt, SharedPassword};
+pub use command::{Command, Dispatch};
 pub use config::{
     GatewayConfig, WallClock, DEFAULT_IDLE_TIMEOUT, DEFAULT_LOGIN_TIMEOUT, DEFAULT_SERVER_ID,
     REAL_CLOSE_TIMEOUT,
 };
-pub use connection::{Command, Dispatch, GatewaySession, Phase};
+pub use connection::{GatewaySession, Phase};
 pub use event::{ConnectionEnd, GatewayEvent};
 pub use registry::{LoginConflictPolicy, Session, SessionTarget};
 pub use script::{Reply, Script, ScriptedResponse};

@@ -6,7 +6,8 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::auth::{AuthDecision, LoginAttempt};
-use super::connection::{Command, GatewaySession};
+use super::command::Command;
+use super::connection::GatewaySession;
 use super::event::GatewayEvent;
 use super::notify;
 use super::registry::{NewSession, Registration, Session};

@@ -7,8 +7,8 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::auth::{AcceptAll, Authenticator};
+use super::command::{Command, Dispatch};
 use super::config::{GatewayConfig, WallClock};
-use super::connection::{Command, Dispatch};
 use super::registry::{Registry, Session, SessionTarget};
 use super::script::Script;
 use super::store::Store;
