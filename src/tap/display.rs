@@ -777,3 +777,6 @@ fn summary_text(summary: &TapSummary) -> String {
     text.pop();
     text
 }
+
+#[cfg(test)]
+mod tests;
