@@ -11,8 +11,9 @@ use turms_wire::client::{
     Answer, Client, ClientError, CloseInfo, CloseOrigin, Event, Events, LoginRequest, SessionState,
 };
 use turms_wire::frame::RequestKind;
+use turms_wire::json;
 use turms_wire::proto::turms_request::Kind;
-use turms_wire::proto::{CreateMessageRequest, DeviceType};
+use turms_wire::proto::{turms_notification, CreateMessageRequest, DeviceType};
 use turms_wire::status::{ResponseStatusCode, SessionCloseStatus};
 
 /// Log in to a gateway and report every step, frame and event.
@@ -350,7 +351,8 @@ impl Printer {
                 ),
             ),
             Event::Push(push) => {
-                let message = turms_wire::json::request_to_json(push.frame.relayed_request())
+                let message = json::REQUEST
+                    .bytes_to_value(push.frame.relayed_request())
                     .unwrap_or(Value::Null);
                 let kind = push.kind.map(|k| k.to_string());
                 self.emit(
@@ -369,7 +371,8 @@ impl Printer {
                 );
             }
             Event::Notification(notification) => {
-                let message = turms_wire::json::notification_to_json(notification.bytes())
+                let message = json::NOTIFICATION
+                    .bytes_to_value(notification.bytes())
                     .unwrap_or(Value::Null);
                 self.emit(
                     json!({"event": "notification", "message": message}),
@@ -454,7 +457,8 @@ impl Printer {
 
 /// `data` in the proto3 JSON mapping, `null` if it does not decode.
 pub(crate) fn data_json(data: &[u8]) -> Value {
-    turms_wire::json::message_to_json("im.turms.proto.TurmsNotification.Data", data)
+    json::MessageType::of::<turms_notification::Data>()
+        .and_then(|data_type| data_type.bytes_to_value(data))
         .unwrap_or(Value::Null)
 }
 

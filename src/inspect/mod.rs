@@ -343,8 +343,9 @@ fn notification_summary(body: Bytes) -> Result<NotificationSummary, FrameError> 
             })
         }
     };
-    let message =
-        json::notification_to_raw_json(envelope.bytes()).map_err(FrameError::undecodable)?;
+    let message = json::NOTIFICATION
+        .bytes_to_raw_json(envelope.bytes())
+        .map_err(FrameError::undecodable)?;
     Ok(NotificationSummary {
         class,
         request_id: envelope.request_id(),
@@ -371,7 +372,9 @@ fn request_summary(body: Bytes) -> Result<RequestSummary, FrameError> {
             message: None,
         });
     };
-    let message = json::request_to_raw_json(request.bytes()).map_err(FrameError::undecodable)?;
+    let message = json::REQUEST
+        .bytes_to_raw_json(request.bytes())
+        .map_err(FrameError::undecodable)?;
     Ok(RequestSummary {
         request_id: request.request_id(),
         kind: request.kind(),

@@ -8,20 +8,51 @@
 
 use base64::display::Base64Display;
 use base64::prelude::BASE64_STANDARD;
-use prost_reflect::{DynamicMessage, Kind, MapKey, ReflectMessage, SerializeOptions, Value};
+use prost_reflect::{
+    DynamicMessage, FieldDescriptor, Kind, MapKey, ReflectMessage, SerializeOptions, Value,
+};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::JsonError;
+
+/// The proto3 JSON text of a message, to embed as is.
+pub(super) fn to_raw_json(message: &DynamicMessage) -> Result<Box<RawValue>, JsonError> {
+    serde_json::value::to_raw_value(&ProtoJson(message)).map_err(|e| serialize_error(message, e))
+}
+
+/// The proto3 JSON text of a message.
+pub(super) fn to_string(message: &DynamicMessage) -> Result<String, JsonError> {
+    serde_json::to_string(&ProtoJson(message)).map_err(|e| serialize_error(message, e))
+}
+
+/// The proto3 JSON of a message as a value, read back from its text: serde_json's text writer
+/// prints an `f32` in its own shortest form, whereas serializing straight into a `Value` would
+/// widen it to `f64` digits.
+pub(super) fn to_value(message: &DynamicMessage) -> Result<serde_json::Value, JsonError> {
+    let text = to_raw_json(message)?;
+    // The text came from a message decoded within the recursion limit, so its depth is bounded.
+    let mut reader = serde_json::Deserializer::from_str(text.get());
+    reader.disable_recursion_limit();
+    serde_json::Value::deserialize(&mut reader).map_err(|e| serialize_error(message, e))
+}
+
+fn serialize_error(message: &DynamicMessage, source: serde_json::Error) -> JsonError {
+    JsonError::Serialize {
+        message_type: message.descriptor().full_name().to_owned(),
+        source,
+    }
+}
 
 /// A message, serialized as proto3 JSON.
-pub(super) struct ProtoJson<'a>(pub(super) &'a DynamicMessage);
+struct ProtoJson<'a>(&'a DynamicMessage);
 
 impl Serialize for ProtoJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let message = self.0;
-        if message
-            .descriptor()
-            .full_name()
-            .starts_with("google.protobuf.")
-        {
+        let descriptor = message.descriptor();
+        if descriptor.full_name().starts_with("google.protobuf.") {
             // Well-known types have mappings of their own (the Turms schema uses none, but a
             // caller's message may).
             let options = SerializeOptions::new().use_proto_field_name(true);
@@ -30,16 +61,24 @@ impl Serialize for ProtoJson<'_> {
         let mut map = serializer.serialize_map(None)?;
         // The fields that are set (as prost-reflect's `has_field` says), in number order.
         for (field, value) in message.fields() {
-            map.serialize_entry(
-                field.name(),
-                &Field {
-                    value,
-                    kind: &field.kind(),
-                },
-            )?;
+            write_field(&mut map, &field, value)?;
         }
         map.end()
     }
+}
+
+fn write_field<M: SerializeMap>(
+    map: &mut M,
+    field: &FieldDescriptor,
+    value: &Value,
+) -> Result<(), M::Error> {
+    map.serialize_entry(
+        field.name(),
+        &Field {
+            value,
+            kind: &field.kind(),
+        },
+    )
 }
 
 /// A field's value (or one element of a repeated field) with its type.
