@@ -31,10 +31,17 @@
 //! the shortest decimal form that round-trips through `f32` (`0.1`, not `0.10000000149011612`).
 //! Keys are written in field-number order.
 //!
-//! Two spellings differ from Google's without differing in value: a plain (implicit presence)
-//! `float` of `-0.0` is omitted, because prost (like prost-reflect) treats it as the default and
-//! never encodes it, and a subnormal `float` is written with the fewest digits that round-trip
-//! (`1e-45`) where Google writes at least six (`1.4013e-45`).
+//! **`-0.0`.** A plain (no presence) `float` or `double` holding `-0.0` is written, as `-0.0`,
+//! as Google writes it: its bits are not zero, so it was on the wire and is present. prost's
+//! encoder (the generated code) and prost-reflect's still treat it as the default: they compare
+//! with `== 0.0` and leave it out of the bytes. So the mapping keeps it from bytes to JSON
+//! ([`MessageType::bytes_to_json`]) and from JSON to a [`DynamicMessage`], but whatever is
+//! encoded on the way loses it: [`to_string`] and [`to_value`] encode the prost message first,
+//! [`MessageType::json_to_bytes`] and [`from_str`] encode the message they read.
+//!
+//! One spelling differs from Google's without differing in value: a subnormal `float` is
+//! written with the fewest digits that round-trip (`1e-45`) where Google writes at least six
+//! (`1.4013e-45`).
 //!
 //! Input accepts proto or lowerCamelCase field names, 64-bit integers as strings or numbers,
 //! enums by name or number. Unknown field names and unknown enum names are errors, as in

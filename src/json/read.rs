@@ -65,8 +65,10 @@ pub(super) fn value_to_dynamic(
             source,
         })?;
     // Nesting beyond the recursion limit is refused here rather than by whoever receives the
-    // bytes.
-    bytes_to_dynamic(descriptor, &message.encode_to_vec())
+    // bytes. The message read is returned, not the one decoded again: the encoding drops a
+    // plain `-0.0`, which the message read still holds.
+    bytes_to_dynamic(descriptor, &message.encode_to_vec())?;
+    Ok(message)
 }
 
 /// Collects (JSON pointer, `±f32::MAX`) for every `float` field written as a number beyond

@@ -5,8 +5,9 @@ use serde_json::{json, Value};
 use super::read::{check_text_depth, check_value_depth};
 use super::*;
 use crate::proto::{
-    turms_notification, turms_request, value, CreateMessageRequest, TurmsNotification,
-    TurmsRequest, UpdateUserOnlineStatusRequest, UserInfo, Value as ProtoValue,
+    turms_notification, turms_request, value, CreateMessageRequest, QueryNearbyUsersRequest,
+    TurmsNotification, TurmsRequest, UpdateUserLocationRequest, UpdateUserOnlineStatusRequest,
+    UserInfo, Value as ProtoValue,
 };
 
 /// `custom_attributes` holding a chain of `values` nested `Value`s; the last one is `last`.
@@ -176,6 +177,57 @@ fn an_unknown_message_name_is_an_error() {
         MessageType::of::<prost_types::Duration>(),
         Err(JsonError::UnknownMessageType(name)) if name == "google.protobuf.Duration"
     ));
+}
+
+/// A plain `float` or `double` holding `-0.0` is on the wire, so it is written, in field order
+/// among the others; `+0.0` is the default and is not. prost's encoder drops it, so the typed
+/// helpers, which encode first, do not see it.
+#[test]
+fn a_plain_negative_zero_on_the_wire_is_written() {
+    // latitude (1) -0.0 and longitude (2) +0.0 as Google's encoder writes them, details (3).
+    let mut location = vec![0x0d, 0x00, 0x00, 0x00, 0x80, 0x15, 0x00, 0x00, 0x00, 0x00];
+    location.extend([0x1a, 0x06, 0x0a, 0x01, b'k', 0x12, 0x01, b'v']);
+    let location_type = MessageType::of::<UpdateUserLocationRequest>().unwrap();
+    assert_eq!(
+        location_type.bytes_to_json(&location).unwrap(),
+        r#"{"latitude":-0.0,"details":{"k":"v"}}"#
+    );
+
+    // The last field, inside an envelope: request_id 7, update_user_location_request (103)
+    // with longitude -0.0.
+    let mut request = vec![0x08, 0x07];
+    prost::encoding::encode_key(
+        103,
+        prost::encoding::WireType::LengthDelimited,
+        &mut request,
+    );
+    request.extend([0x05, 0x15, 0x00, 0x00, 0x00, 0x80]);
+    let json = REQUEST.bytes_to_json(&request).unwrap();
+    assert_eq!(
+        json,
+        r#"{"request_id":"7","update_user_location_request":{"longitude":-0.0}}"#
+    );
+    let value = REQUEST.bytes_to_value(&request).unwrap();
+    let longitude = value["update_user_location_request"]["longitude"].as_f64();
+    assert!(
+        longitude.is_some_and(|l| l == 0.0 && l.is_sign_negative()),
+        "{value}"
+    );
+
+    // JSON read into a reflected message keeps it; the encoders drop it.
+    let dynamic = REQUEST.json_to_dynamic(&json).unwrap();
+    assert_eq!(dynamic_to_string(&dynamic).unwrap(), json);
+    let bytes = REQUEST.json_to_bytes(&json).unwrap();
+    assert_eq!(
+        REQUEST.bytes_to_json(&bytes).unwrap(),
+        r#"{"request_id":"7","update_user_location_request":{}}"#
+    );
+    let nearby = QueryNearbyUsersRequest {
+        latitude: -0.0,
+        longitude: 1.5,
+        ..Default::default()
+    };
+    assert_eq!(to_string(&nearby).unwrap(), r#"{"longitude":1.5}"#);
 }
 
 #[test]
@@ -488,7 +540,8 @@ proptest::proptest! {
     #[test]
     fn decoded_bytes_survive_json(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
         // Whatever maps to JSON reads back to the message prost decodes (compared as JSON,
-        // where NaN equals NaN).
+        // where NaN equals NaN, and through prost's encoder on both sides, which drops a plain
+        // -0.0 alike).
         if let Ok(json) = REQUEST.bytes_to_json(&body) {
             let request: TurmsRequest = from_str(&json).expect("JSON of a decoded request reads back");
             let decoded = TurmsRequest::decode(body.as_slice()).expect("what maps, prost decodes");
