@@ -202,8 +202,13 @@ impl Serialize for Field<'_> {
                     }
                     _ => return Err(serde::ser::Error::custom("a map without a map entry type")),
                 };
-                let mut map = serializer.serialize_map(Some(entries.len()))?;
-                for (key, value) in entries {
+                // prost-reflect keeps a map in a `HashMap`, whose order changes from run to
+                // run; in key order the same bytes print the same JSON every time (and in the
+                // order the generated types, which keep `BTreeMap`s, encode them).
+                let mut sorted: Vec<_> = entries.iter().collect();
+                sorted.sort_unstable_by_key(|(key, _)| *key);
+                let mut map = serializer.serialize_map(Some(sorted.len()))?;
+                for (key, value) in sorted {
                     map.serialize_entry(
                         &Key(key),
                         &Field {

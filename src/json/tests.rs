@@ -230,6 +230,51 @@ fn a_plain_negative_zero_on_the_wire_is_written() {
     assert_eq!(to_string(&nearby).unwrap(), r#"{"longitude":1.5}"#);
 }
 
+/// A map prints in key order whatever order it was decoded or built in (prost-reflect keeps it
+/// in a `HashMap`, whose order differs from run to run).
+#[test]
+fn map_entries_are_written_in_key_order() {
+    let keys = [
+        "delta", "alpha", "echo", "charlie", "bravo", "foxtrot", "10", "9",
+    ];
+    let mut sorted = keys;
+    sorted.sort_unstable();
+    let expected = format!(
+        "{{\"user_defined_attributes\":{{{}}}}}",
+        sorted
+            .iter()
+            .map(|key| format!("\"{key}\":{{\"string_value\":\"{key}\"}}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    // Written in another order, read into a HashMap, written again: key order each time.
+    let reversed = format!(
+        "{{\"user_defined_attributes\":{{{}}}}}",
+        keys.iter()
+            .rev()
+            .map(|key| format!("\"{key}\":{{\"string_value\":\"{key}\"}}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let user = MessageType::of::<UserInfo>().unwrap();
+    for _ in 0..8 {
+        let dynamic = user.json_to_dynamic(&reversed).unwrap();
+        assert_eq!(dynamic_to_string(&dynamic).unwrap(), expected);
+        let bytes = user.json_to_bytes(&reversed).unwrap();
+        assert_eq!(user.bytes_to_json(&bytes).unwrap(), expected);
+    }
+    // Integer keys in numeric order.
+    let group = MessageType::named("im.turms.proto.GroupConversation").unwrap();
+    let text = group
+        .value_to_bytes(&json!({ "member_id_to_read_date": { "10": "1", "-1": "2", "9": "3" } }))
+        .and_then(|bytes| group.bytes_to_json(&bytes))
+        .unwrap();
+    assert_eq!(
+        text,
+        r#"{"member_id_to_read_date":{"-1":"2","9":"3","10":"1"}}"#
+    );
+}
+
 #[test]
 fn text_depth_ignores_brackets_in_strings() {
     let deep = "[".repeat(MAX_JSON_DEPTH + 1);
