@@ -1,35 +1,29 @@
-//! The display side of the tap: decodes the copied bytes and prints one line per event.
+//! The display side of the tap: the loop that takes what the copy loops hand over, follows
+//! each direction, pairs and counts its frames, and prints one line per event.
 //!
 //! It runs on its own thread, fed through a bounded queue: the copy loops never wait for it.
 //! Whatever it could not be handed (the queue was full) is counted, and the direction it
 //! belonged to is no longer decoded, since its frame boundaries are lost.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::mpsc::Receiver;
-use tokio_util::codec::Decoder;
 
+use super::follow::{Follow, Item};
+use super::pairing::{Paired, Pairing};
+use super::summary::{Counters, Tally, TapSummary};
 use super::{slot, OutputFormat, TapConfig};
-use crate::codec::{Framing, Limits};
-use crate::frame::FrameClass;
-use crate::inspect::{inspect_frame, ErrorLayer, FrameError, FrameRecord, Outcome};
+use crate::inspect::{inspect_frame, FrameError, FrameRecord};
 use crate::role::RoleKind;
-use crate::status::{ResponseStatusCode, SessionCloseStatus};
-use crate::transport::{TransportKind, WsItem, WsStreamError, WsStreamReader};
-
-/// Requests awaiting a response, per connection; the oldest are forgotten beyond this.
-const MAX_PENDING_REQUESTS: usize = 4096;
-/// Heartbeats awaiting an ack, per connection.
-const MAX_PENDING_HEARTBEATS: usize = 256;
+use crate::transport::{TransportKind, WsItem};
 
 /// What the copy loops and the accept loop tell the display.
 #[derive(Debug)]
@@ -70,75 +64,14 @@ pub(crate) enum Event {
     Finish,
 }
 
-/// Counts kept by the copy loops, shared with the display.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub(crate) connections: AtomicU64,
-    pub(crate) bytes: [AtomicU64; 2],
-    pub(crate) dropped_chunks: AtomicU64,
-    pub(crate) dropped_bytes: AtomicU64,
-    pub(crate) dropped_events: AtomicU64,
-}
-
-/// Totals for one direction.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct DirectionTotals {
-    /// Frames decoded.
-    pub frames: u64,
-    /// Bytes forwarded.
-    pub bytes: u64,
-    /// Frames that failed to decode, and framing errors.
-    pub errors: u64,
-    /// Times the display fell behind and stopped decoding a connection in this direction.
-    pub gaps: u64,
-}
-
-/// What the display could not be handed because its queue was full.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct NotShown {
-    /// Chunks of copied bytes.
-    pub chunks: u64,
-    /// Their bytes (all were forwarded).
-    pub bytes: u64,
-    /// Connection open events.
-    pub events: u64,
-}
-
-/// What a tap saw, printed when it stops.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct TapSummary {
-    /// Connections accepted.
-    pub connections: u64,
-    /// Client to server.
-    pub c2s: DirectionTotals,
-    /// Server to client.
-    pub s2c: DirectionTotals,
-    /// Responses (and heartbeat failures) by code; `none` for responses without one.
-    pub responses_by_code: BTreeMap<String, u64>,
-    /// Close notifications by status.
-    pub closes_by_status: BTreeMap<String, u64>,
-    /// What the display had to skip.
-    pub not_shown: NotShown,
-}
-
-/// How one direction of a connection is being decoded.
-#[derive(Debug)]
-enum Follow {
-    Tcp {
-        framing: Framing,
-        buf: BytesMut,
-    },
-    Ws(WsStreamReader),
-    /// No longer decoded (an error, a gap, or a refused upgrade).
-    Stopped,
-}
-
+/// What the display keeps of a connection.
 #[derive(Debug)]
 struct ConnState {
+    /// By [`slot`].
     follow: [Follow; 2],
+    /// The index of each direction's next record, by [`slot`].
     next_index: [u64; 2],
-    pending: HashMap<i64, (Option<&'static str>, Instant)>,
-    heartbeats: VecDeque<Instant>,
+    pairing: Pairing,
 }
 
 /// A line for one frame: `decode`'s object with the connection, direction and timing.
@@ -181,9 +114,7 @@ pub(crate) struct Display<W: Write> {
     /// The last time printed: every frame of a chunk has the chunk's time.
     last_time: Option<(Instant, Arc<str>)>,
     conns: HashMap<u64, ConnState>,
-    totals: [DirectionTotals; 2],
-    responses: BTreeMap<Option<i32>, u64>,
-    closes: BTreeMap<i32, u64>,
+    tally: Tally,
     counters: Arc<Counters>,
 }
 
@@ -200,9 +131,7 @@ impl<W: Write> Display<W> {
             started: (SystemTime::now(), Instant::now()),
             last_time: None,
             conns: HashMap::new(),
-            totals: Default::default(),
-            responses: BTreeMap::new(),
-            closes: BTreeMap::new(),
+            tally: Tally::default(),
             counters,
         }
     }
@@ -227,7 +156,7 @@ impl<W: Write> Display<W> {
             }
             self.handle(event);
         }
-        let summary = self.summary();
+        let summary = self.tally.summary(&self.counters);
         self.print_summary(&summary);
         self.flush();
         summary
@@ -281,23 +210,11 @@ impl<W: Write> Display<W> {
         let transport = self.transport;
         let limits = self.limits;
         self.conns.entry(conn).or_insert_with(|| {
-            let follow = |dir: RoleKind| {
-                let max = limits[slot(dir)];
-                match transport {
-                    TransportKind::Tcp => Follow::Tcp {
-                        framing: Framing::new(Limits::new(max, max)),
-                        buf: BytesMut::new(),
-                    },
-                    TransportKind::WebSocket => Follow::Ws(WsStreamReader::new(dir, max)),
-                    // Refused by `Tap::bind`: the tap forwards connections.
-                    TransportKind::Udp => Follow::Stopped,
-                }
-            };
+            let follow = |dir: RoleKind| Follow::new(transport, dir, limits[slot(dir)]);
             ConnState {
                 follow: [follow(RoleKind::Gateway), follow(RoleKind::Client)],
                 next_index: [0, 0],
-                pending: HashMap::new(),
-                heartbeats: VecDeque::new(),
+                pairing: Pairing::default(),
             }
         })
     }
@@ -305,12 +222,12 @@ impl<W: Write> Display<W> {
     fn data(&mut self, conn: u64, dir: RoleKind, at: Instant, bytes: &[u8], dropped: u64) {
         let d = slot(dir);
         let state = self.conn(conn);
-        if matches!(state.follow[d], Follow::Stopped) {
+        if state.follow[d].is_stopped() {
             return;
         }
         if dropped > 0 {
-            state.follow[d] = Follow::Stopped;
-            self.totals[d].gaps += 1;
+            state.follow[d].stop();
+            self.tally.gap(dir);
             self.event(
                 at,
                 conn,
@@ -326,127 +243,40 @@ impl<W: Write> Display<W> {
             );
             return;
         }
-        let mut bodies = Vec::new();
-        let mut failure = None;
-        let mut upgrade_refused = false;
-        match &mut state.follow[d] {
-            Follow::Stopped => return,
-            Follow::Tcp { framing, buf } => {
-                buf.extend_from_slice(bytes);
-                loop {
-                    match framing.decode(buf) {
-                        Ok(Some(body)) => bodies.push(Ok(body)),
-                        Ok(None) => break,
-                        Err(error) => {
-                            failure = Some(FrameError::framing(&error));
-                            break;
-                        }
-                    }
-                }
-            }
-            Follow::Ws(ws) => {
-                ws.extend(bytes);
-                while let Some(item) = ws.next_item() {
-                    match item {
-                        Ok(WsItem::Binary(body)) => bodies.push(Ok(body)),
-                        Ok(other) => bodies.push(Err(other)),
-                        Err(error) => {
-                            upgrade_refused = matches!(error, WsStreamError::UpgradeRefused(_));
-                            failure = Some(ws_error(&error));
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        if failure.is_some() {
-            state.follow[d] = Follow::Stopped;
-        }
-        if upgrade_refused {
+        let fed = state.follow[d].feed(bytes);
+        if fed.upgrade_refused {
             // Whatever the client sends next is not WebSocket frames.
-            state.follow[slot(RoleKind::Gateway)] = Follow::Stopped;
+            state.follow[slot(RoleKind::Gateway)].stop();
         }
-        for body in bodies {
-            match body {
-                Ok(body) => self.frame(conn, dir, at, body),
-                Err(item) => self.ws_item(conn, dir, at, item),
+        for item in fed.items {
+            match item {
+                Item::Frame(body) => self.frame(conn, dir, at, body),
+                Item::Ws(item) => self.ws_item(conn, dir, at, item),
             }
         }
-        if let Some(error) = failure {
+        if let Some(error) = fed.failure {
             self.failure(conn, dir, at, error);
         }
     }
 
     /// Reports an error that ends the decoding of a direction, using up an index.
     fn failure(&mut self, conn: u64, dir: RoleKind, at: Instant, error: FrameError) {
-        let d = slot(dir);
         let state = self.conn(conn);
-        let index = state.next_index[d];
-        state.next_index[d] += 1;
-        self.totals[d].errors += 1;
-        self.print_frame(at, conn, dir, &FrameRecord::failed(index, error), None);
+        let index = state.next_index[slot(dir)];
+        state.next_index[slot(dir)] += 1;
+        let record = FrameRecord::failed(index, error);
+        self.tally.frame(dir, &record);
+        self.print_frame(at, conn, dir, &record, None);
     }
 
     fn frame(&mut self, conn: u64, dir: RoleKind, at: Instant, body: Bytes) {
-        let d = slot(dir);
         let state = self.conn(conn);
-        let index = state.next_index[d];
-        state.next_index[d] += 1;
+        let index = state.next_index[slot(dir)];
+        state.next_index[slot(dir)] += 1;
         let record = inspect_frame(dir, index, body);
-        let mut paired = None;
-        match &record.outcome {
-            Outcome::Request(request) if request.is_heartbeat() => {
-                if state.heartbeats.len() == MAX_PENDING_HEARTBEATS {
-                    state.heartbeats.pop_front();
-                }
-                state.heartbeats.push_back(at);
-            }
-            Outcome::Request(request) => {
-                if let Some(id) = request.request_id {
-                    if state.pending.len() >= MAX_PENDING_REQUESTS {
-                        forget_oldest(&mut state.pending);
-                    }
-                    state
-                        .pending
-                        .insert(id, (request.kind.and_then(|k| k.name()), at));
-                }
-            }
-            Outcome::Notification(n) => {
-                match n.class {
-                    FrameClass::Heartbeat | FrameClass::HeartbeatFailure => {
-                        paired = state
-                            .heartbeats
-                            .pop_front()
-                            .map(|sent| (Some("heartbeat"), sent));
-                    }
-                    FrameClass::Response => {
-                        paired = n.request_id.and_then(|id| state.pending.remove(&id));
-                    }
-                    _ => {}
-                }
-                match n.class {
-                    FrameClass::Response | FrameClass::HeartbeatFailure => {
-                        *self
-                            .responses
-                            .entry(n.code.map(ResponseStatusCode::as_i32))
-                            .or_default() += 1;
-                    }
-                    FrameClass::Close => {
-                        let status = n.close_status.map_or(0, SessionCloseStatus::as_i32);
-                        *self.closes.entry(status).or_default() += 1;
-                    }
-                    _ => {}
-                }
-            }
-            Outcome::Error(_) => {}
-        }
-        if record.is_error() {
-            self.totals[d].errors += 1;
-        } else {
-            self.totals[d].frames += 1;
-        }
-        let pairing = paired.map(|(kind, sent)| (kind, at.saturating_duration_since(sent)));
-        self.print_frame(at, conn, dir, &record, pairing);
+        let paired = state.pairing.frame(&record.outcome, at);
+        self.tally.frame(dir, &record);
+        self.print_frame(at, conn, dir, &record, paired);
     }
 
     fn ws_item(&mut self, conn: u64, dir: RoleKind, at: Instant, item: WsItem) {
@@ -506,25 +336,10 @@ impl<W: Write> Display<W> {
             // A direction that ended inside a frame: say so, as `decode` does at the end of
             // its input.
             for dir in [RoleKind::Gateway, RoleKind::Client] {
-                let error = match &mut state.follow[slot(dir)] {
-                    Follow::Tcp { framing, buf } => match framing.decode_eof(buf) {
-                        Err(error) => Some(FrameError::framing(&error)),
-                        Ok(_) => None,
-                    },
-                    Follow::Ws(ws) if ws.buffered() > 0 => Some(FrameError {
-                        layer: ErrorLayer::Framing,
-                        kind: "truncated_frame",
-                        detail: format!(
-                            "connection closed inside a WebSocket frame ({} bytes pending)",
-                            ws.buffered()
-                        ),
-                    }),
-                    _ => None,
-                };
-                if let Some(error) = error {
-                    let index = state.next_index[slot(dir)];
-                    self.totals[slot(dir)].errors += 1;
-                    self.print_frame(at, conn, dir, &FrameRecord::failed(index, error), None);
+                if let Some(error) = state.follow[slot(dir)].finish() {
+                    let record = FrameRecord::failed(state.next_index[slot(dir)], error);
+                    self.tally.frame(dir, &record);
+                    self.print_frame(at, conn, dir, &record, None);
                 }
             }
         }
@@ -536,34 +351,6 @@ impl<W: Write> Display<W> {
             json!({ "peer": peer.to_string(), "c2s_bytes": bytes[0], "s2c_bytes": bytes[1] }),
             || format!("close ({} bytes c2s, {} bytes s2c)", bytes[0], bytes[1]),
         );
-    }
-
-    fn summary(&self) -> TapSummary {
-        let counters = &self.counters;
-        let mut c2s = self.totals[0];
-        let mut s2c = self.totals[1];
-        c2s.bytes = counters.bytes[0].load(Ordering::Relaxed);
-        s2c.bytes = counters.bytes[1].load(Ordering::Relaxed);
-        TapSummary {
-            connections: counters.connections.load(Ordering::Relaxed),
-            c2s,
-            s2c,
-            responses_by_code: self
-                .responses
-                .iter()
-                .map(|(code, n)| (code.map_or("none".to_owned(), |c| c.to_string()), *n))
-                .collect(),
-            closes_by_status: self
-                .closes
-                .iter()
-                .map(|(status, n)| (status.to_string(), *n))
-                .collect(),
-            not_shown: NotShown {
-                chunks: counters.dropped_chunks.load(Ordering::Relaxed),
-                bytes: counters.dropped_bytes.load(Ordering::Relaxed),
-                events: counters.dropped_events.load(Ordering::Relaxed),
-            },
-        }
     }
 
     // Output.
@@ -657,11 +444,11 @@ impl<W: Write> Display<W> {
         conn: u64,
         dir: RoleKind,
         record: &FrameRecord,
-        paired: Option<(Option<&'static str>, Duration)>,
+        paired: Option<Paired>,
     ) {
         let time = self.time(at);
-        let latency_ms = paired.map(|(_, latency)| latency.as_micros() as f64 / 1000.0);
-        let request_kind = paired.and_then(|(kind, _)| kind);
+        let latency_ms = paired.map(|paired| paired.latency_ms());
+        let request_kind = paired.and_then(|paired| paired.request_kind);
         match self.format {
             OutputFormat::Json => {
                 let line = FrameLine {
@@ -708,74 +495,15 @@ impl<W: Write> Display<W> {
                 };
                 serde_json::to_string(&line).unwrap_or_default()
             }
-            OutputFormat::Text => summary_text(summary),
+            OutputFormat::Text => summary.to_string(),
         };
         self.write(|out| writeln!(out, "{text}"));
-    }
-}
-
-fn ws_error(error: &WsStreamError) -> FrameError {
-    FrameError {
-        layer: ErrorLayer::Framing,
-        kind: error.kind_name(),
-        detail: error.to_string(),
-    }
-}
-
-fn forget_oldest(pending: &mut HashMap<i64, (Option<&'static str>, Instant)>) {
-    if let Some(oldest) = pending
-        .iter()
-        .min_by_key(|(_, (_, sent))| *sent)
-        .map(|(id, _)| *id)
-    {
-        pending.remove(&oldest);
     }
 }
 
 /// `HH:MM:SS.ffffff` of an RFC 3339 time.
 fn time_of_day(rfc3339: &str) -> &str {
     rfc3339.get(11..26).unwrap_or(rfc3339)
-}
-
-fn summary_text(summary: &TapSummary) -> String {
-    let mut text = String::from("summary\n");
-    let mut line = |s: String| {
-        text.push_str("  ");
-        text.push_str(&s);
-        text.push('\n');
-    };
-    line(format!("connections: {}", summary.connections));
-    for (name, totals) in [("c2s", &summary.c2s), ("s2c", &summary.s2c)] {
-        line(format!(
-            "{name}: {} frames, {} bytes, {} errors, {} gaps",
-            totals.frames, totals.bytes, totals.errors, totals.gaps
-        ));
-    }
-    line("responses by code:".to_owned());
-    for (code, n) in &summary.responses_by_code {
-        let name = code
-            .parse()
-            .ok()
-            .and_then(|c: i32| ResponseStatusCode::from_i32(c).name())
-            .unwrap_or("");
-        line(format!("  {code} {name}: {n}"));
-    }
-    line("closes by status:".to_owned());
-    for (status, n) in &summary.closes_by_status {
-        let name = status
-            .parse()
-            .ok()
-            .and_then(|s: i32| SessionCloseStatus::from_i32(s).name())
-            .unwrap_or("");
-        line(format!("  {status} {name}: {n}"));
-    }
-    let not_shown = summary.not_shown;
-    line(format!(
-        "not shown (display behind): {} chunks, {} bytes, {} events",
-        not_shown.chunks, not_shown.bytes, not_shown.events
-    ));
-    text.pop();
-    text
 }
 
 #[cfg(test)]

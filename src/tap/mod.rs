@@ -32,6 +32,9 @@
 //! ```
 
 mod display;
+mod follow;
+mod pairing;
+mod summary;
 
 use std::future::Future;
 use std::io::{self, Write};
@@ -46,13 +49,14 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::mpsc::{self, error::TrySendError, Sender};
 
-pub use display::{DirectionTotals, NotShown, TapSummary};
+pub use summary::{DirectionTotals, NotShown, TapSummary};
 
 use crate::codec::Limits;
 use crate::role::RoleKind;
 // The tap's connections are TCP or WebSocket, as everywhere in the crate.
 pub use crate::transport::TransportKind;
-use display::{Counters, Display, Event};
+use display::{Display, Event};
+use summary::Counters;
 
 /// How much is read from a socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
