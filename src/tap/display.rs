@@ -6,22 +6,22 @@
 //! belonged to is no longer decoded, since its frame boundaries are lost.
 
 use std::collections::HashMap;
-use std::io::{self, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::value::{to_raw_value, RawValue};
+use serde_json::Value;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::mpsc::Receiver;
 
 use super::follow::{Follow, Item};
 use super::pairing::{Paired, Pairing};
 use super::summary::{Counters, Tally, TapSummary};
-use super::{slot, OutputFormat, TapConfig};
-use crate::inspect::{inspect_frame, FrameError, FrameRecord};
+use super::{slot, TapConfig};
+use crate::inspect::{inspect_frame, FieldValue, FrameError, FrameRecord, Record, RecordWriter};
 use crate::role::RoleKind;
 use crate::transport::{TransportKind, WsItem};
 
@@ -74,45 +74,35 @@ struct ConnState {
     pairing: Pairing,
 }
 
-/// A line for one frame: `decode`'s object with the connection, direction and timing.
-#[derive(Serialize)]
-struct FrameLine<'a> {
-    time: &'a str,
-    conn: u64,
-    dir: &'static str,
-    #[serde(flatten)]
-    record: &'a FrameRecord,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request_kind: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    latency_ms: Option<f64>,
+/// Where the lines go.
+struct Output<W: Write> {
+    writer: RecordWriter<BufWriter<W>>,
+    /// Output failed (e.g. a closed pipe): keep draining and counting, stop printing.
+    failed: bool,
 }
 
-/// A line for anything else: `time`, `conn`, `dir`, `event`, then the event's own fields.
-#[derive(Serialize)]
-struct EventLine<'a> {
-    time: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    conn: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dir: Option<&'static str>,
-    event: &'a str,
-    #[serde(flatten)]
-    fields: Value,
+impl<W: Write> Output<W> {
+    fn write(&mut self, record: &Record<'_>) {
+        if !self.failed && self.writer.write(record).is_err() {
+            self.failed = true;
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.failed && self.writer.flush().is_err() {
+            self.failed = true;
+        }
+    }
 }
 
 pub(crate) struct Display<W: Write> {
-    out: BufWriter<W>,
-    /// Output failed (e.g. a closed pipe): keep draining and counting, stop printing.
-    out_failed: bool,
-    format: OutputFormat,
+    out: Output<W>,
     transport: TransportKind,
     upstream: String,
     /// The largest frame each receiving end accepts, by [`slot`].
     limits: [usize; 2],
+    /// The wall clock and the monotonic clock at the same moment, to date what happened.
     started: (SystemTime, Instant),
-    /// The last time printed: every frame of a chunk has the chunk's time.
-    last_time: Option<(Instant, Arc<str>)>,
     conns: HashMap<u64, ConnState>,
     tally: Tally,
     counters: Arc<Counters>,
@@ -121,15 +111,15 @@ pub(crate) struct Display<W: Write> {
 impl<W: Write> Display<W> {
     pub(crate) fn new(out: W, config: &TapConfig, counters: Arc<Counters>) -> Display<W> {
         Display {
-            out: BufWriter::new(out),
-            out_failed: false,
-            format: config.format,
+            out: Output {
+                writer: RecordWriter::new(BufWriter::new(out), config.format),
+                failed: false,
+            },
             transport: config.transport,
             upstream: config.upstream.clone(),
             limits: [RoleKind::Gateway, RoleKind::Client]
                 .map(|receiver| config.limits_of(receiver).max_inbound_frame()),
             started: (SystemTime::now(), Instant::now()),
-            last_time: None,
             conns: HashMap::new(),
             tally: Tally::default(),
             counters,
@@ -143,7 +133,7 @@ impl<W: Write> Display<W> {
             let event = match events.try_recv() {
                 Ok(event) => event,
                 Err(TryRecvError::Empty) => {
-                    self.flush();
+                    self.out.flush();
                     match events.blocking_recv() {
                         Some(event) => event,
                         None => break,
@@ -158,7 +148,7 @@ impl<W: Write> Display<W> {
         }
         let summary = self.tally.summary(&self.counters);
         self.print_summary(&summary);
-        self.flush();
+        self.out.flush();
         summary
     }
 
@@ -167,26 +157,24 @@ impl<W: Write> Display<W> {
             Event::Listening { addr } => self.listening(addr),
             Event::Open { conn, at, peer } => {
                 self.conn(conn);
-                self.event(
-                    at,
-                    conn,
-                    None,
-                    "open",
-                    json!({ "peer": peer.to_string() }),
-                    || format!("open from {peer}"),
-                );
+                let text = format_args!("open from {peer}");
+                let record = Record::event("open", &text)
+                    .at(self.time(at))
+                    .conn(conn)
+                    .field("peer", peer.to_string());
+                self.out.write(&record);
             }
             Event::UpstreamFailed { conn, at, error } => {
                 self.conns.remove(&conn);
-                let upstream = self.upstream.clone();
-                self.event(
-                    at,
-                    conn,
-                    None,
-                    "upstream_error",
-                    json!({ "upstream": upstream, "error": error }),
-                    || format!("upstream {upstream} unreachable: {error}"),
-                );
+                let upstream = self.upstream.as_str();
+                let text = format_args!("upstream {upstream} unreachable: {error}");
+                // The fields of the first release's events are in alphabetical order.
+                let record = Record::event("upstream_error", &text)
+                    .at(self.time(at))
+                    .conn(conn)
+                    .field("error", error.as_str())
+                    .field("upstream", upstream);
+                self.out.write(&record);
             }
             Event::Data {
                 conn,
@@ -228,19 +216,16 @@ impl<W: Write> Display<W> {
         if dropped > 0 {
             state.follow[d].stop();
             self.tally.gap(dir);
-            self.event(
-                at,
-                conn,
-                Some(dir),
-                "gap",
-                json!({ "dropped_bytes": dropped }),
-                || {
-                    format!(
-                        "gap: {dropped} bytes were forwarded but not shown; \
-                         this direction is no longer decoded"
-                    )
-                },
+            let text = format_args!(
+                "gap: {dropped} bytes were forwarded but not shown; \
+                 this direction is no longer decoded"
             );
+            let record = Record::event("gap", &text)
+                .at(self.time(at))
+                .conn(conn)
+                .dir(dir)
+                .field("dropped_bytes", dropped);
+            self.out.write(&record);
             return;
         }
         let fed = state.follow[d].feed(bytes);
@@ -280,42 +265,29 @@ impl<W: Write> Display<W> {
     }
 
     fn ws_item(&mut self, conn: u64, dir: RoleKind, at: Instant, item: WsItem) {
-        match item {
-            WsItem::Head(line) => self.event(
-                at,
-                conn,
-                Some(dir),
-                "http",
-                json!({ "start_line": line }),
-                || format!("http {line}"),
-            ),
-            WsItem::Text(len) => self.event(
-                at,
-                conn,
-                Some(dir),
-                "websocket_text",
-                json!({ "size": len }),
-                || format!("websocket text message of {len} bytes (Turms ignores text)"),
-            ),
-            WsItem::Close(close) => {
-                let (code, reason) = match &close {
-                    Some((code, reason)) => (Some(*code), Some(reason.as_str())),
-                    None => (None, None),
-                };
-                self.event(
-                    at,
-                    conn,
-                    Some(dir),
-                    "websocket_close",
-                    json!({ "code": code, "reason": reason }),
-                    || match &close {
-                        Some((code, reason)) => format!("websocket close {code} {reason:?}"),
-                        None => "websocket close".to_owned(),
-                    },
-                )
+        let text;
+        let record = match &item {
+            WsItem::Head(start_line) => {
+                text = format!("http {start_line}");
+                Record::event("http", &text).field("start_line", start_line.as_str())
             }
+            WsItem::Text(size) => {
+                text = format!("websocket text message of {size} bytes (Turms ignores text)");
+                Record::event("websocket_text", &text).field("size", *size)
+            }
+            WsItem::Close(Some((code, reason))) => {
+                text = format!("websocket close {code} {reason:?}");
+                Record::event("websocket_close", &text)
+                    .field("code", *code)
+                    .field("reason", reason.as_str())
+            }
+            WsItem::Close(None) => Record::event("websocket_close", &"websocket close")
+                .field("code", FieldValue::Null)
+                .field("reason", FieldValue::Null),
             WsItem::Binary(_) => unreachable!("binary messages are frames"),
-        }
+        };
+        self.out
+            .write(&record.at(self.time(at)).conn(conn).dir(dir));
     }
 
     fn close(
@@ -343,99 +315,36 @@ impl<W: Write> Display<W> {
                 }
             }
         }
-        self.event(
-            at,
-            conn,
-            None,
-            "close",
-            json!({ "peer": peer.to_string(), "c2s_bytes": bytes[0], "s2c_bytes": bytes[1] }),
-            || format!("close ({} bytes c2s, {} bytes s2c)", bytes[0], bytes[1]),
-        );
+        let text = format_args!("close ({} bytes c2s, {} bytes s2c)", bytes[0], bytes[1]);
+        let record = Record::event("close", &text)
+            .at(self.time(at))
+            .conn(conn)
+            .field("c2s_bytes", bytes[0])
+            .field("peer", peer.to_string())
+            .field("s2c_bytes", bytes[1]);
+        self.out.write(&record);
     }
 
     // Output.
 
-    fn time(&mut self, at: Instant) -> Arc<str> {
-        if let Some((last, time)) = &self.last_time {
-            if *last == at {
-                return Arc::clone(time);
-            }
-        }
+    /// The wall-clock time of a moment.
+    fn time(&self, at: Instant) -> SystemTime {
         let (system, instant) = self.started;
-        let when = system + at.saturating_duration_since(instant);
-        let time: Arc<str> = humantime::format_rfc3339_micros(when).to_string().into();
-        self.last_time = Some((at, Arc::clone(&time)));
-        time
-    }
-
-    fn write(&mut self, write: impl FnOnce(&mut BufWriter<W>) -> io::Result<()>) {
-        if self.out_failed {
-            return;
-        }
-        if write(&mut self.out).is_err() {
-            self.out_failed = true;
-        }
-    }
-
-    fn flush(&mut self) {
-        self.write(|out| out.flush());
+        system + at.saturating_duration_since(instant)
     }
 
     fn listening(&mut self, addr: SocketAddr) {
         let transport = self.transport.as_str();
-        let time = self.time(Instant::now());
-        let line = match self.format {
-            OutputFormat::Json => serde_json::to_string(&EventLine {
-                time: &time,
-                conn: None,
-                dir: None,
-                event: "listening",
-                fields: json!({
-                    "addr": addr.to_string(),
-                    "upstream": self.upstream,
-                    "transport": transport,
-                }),
-            })
-            .unwrap_or_default(),
-            OutputFormat::Text => format!(
-                "listening on {addr}, forwarding to {} ({transport})",
-                self.upstream
-            ),
-        };
-        self.write(|out| writeln!(out, "{line}"));
+        let upstream = self.upstream.as_str();
+        let text = format_args!("listening on {addr}, forwarding to {upstream} ({transport})");
+        let record = Record::event("listening", &text)
+            .at(SystemTime::now())
+            .field("addr", addr.to_string())
+            .field("transport", transport)
+            .field("upstream", upstream);
+        self.out.write(&record);
         // Whoever waits for the address should not wait for more traffic.
-        self.flush();
-    }
-
-    /// Prints an event: `fields` are added to `time`, `conn`, `dir` and `event` in JSON; the
-    /// text form is `text()`.
-    fn event(
-        &mut self,
-        at: Instant,
-        conn: u64,
-        dir: Option<RoleKind>,
-        name: &str,
-        fields: Value,
-        text: impl FnOnce() -> String,
-    ) {
-        let time = self.time(at);
-        let line = match self.format {
-            OutputFormat::Json => {
-                let line = EventLine {
-                    time: &time,
-                    conn: Some(conn),
-                    dir: dir.map(RoleKind::inbound_direction),
-                    event: name,
-                    fields,
-                };
-                serde_json::to_string(&line).unwrap_or_default()
-            }
-            OutputFormat::Text => {
-                let dir = dir.map_or(String::new(), |d| format!(" {}", d.inbound_direction()));
-                format!("{} #{conn}{dir} {}", time_of_day(&time), text())
-            }
-        };
-        self.write(|out| writeln!(out, "{line}"));
+        self.out.flush();
     }
 
     fn print_frame(
@@ -446,64 +355,32 @@ impl<W: Write> Display<W> {
         record: &FrameRecord,
         paired: Option<Paired>,
     ) {
-        let time = self.time(at);
-        let latency_ms = paired.map(|paired| paired.latency_ms());
-        let request_kind = paired.and_then(|paired| paired.request_kind);
-        match self.format {
-            OutputFormat::Json => {
-                let line = FrameLine {
-                    time: &time,
-                    conn,
-                    dir: dir.inbound_direction(),
-                    record,
-                    request_kind,
-                    latency_ms,
-                };
-                self.write(|out| {
-                    serde_json::to_writer(&mut *out, &line)?;
-                    out.write_all(b"\n")
-                });
-            }
-            OutputFormat::Text => {
-                let pairing = match (request_kind, latency_ms) {
-                    (Some(kind), Some(ms)) => format!(" <- {kind} after {ms:.3} ms"),
-                    (None, Some(ms)) => format!(" <- request after {ms:.3} ms"),
-                    _ => String::new(),
-                };
-                let time = time_of_day(&time);
-                self.write(|out| {
-                    writeln!(
-                        out,
-                        "{time} #{conn} {} {record}{pairing}",
-                        dir.inbound_direction()
-                    )
-                });
-            }
+        let mut line = Record::frame(record).at(self.time(at)).conn(conn).dir(dir);
+        if let Some(paired) = paired {
+            line = line
+                .request_kind(paired.request_kind)
+                .latency(paired.latency);
         }
+        self.out.write(&line);
     }
 
     fn print_summary(&mut self, summary: &TapSummary) {
-        let time = self.time(Instant::now());
-        let text = match self.format {
-            OutputFormat::Json => {
-                let line = EventLine {
-                    time: &time,
-                    conn: None,
-                    dir: None,
-                    event: "summary",
-                    fields: serde_json::to_value(summary).unwrap_or_default(),
-                };
-                serde_json::to_string(&line).unwrap_or_default()
-            }
-            OutputFormat::Text => summary.to_string(),
+        // The summary line has always held its keys in alphabetical order, at every level, as
+        // a `Value` keeps them.
+        let fields = match serde_json::to_value(summary) {
+            Ok(Value::Object(fields)) => fields,
+            _ => Default::default(),
         };
-        self.write(|out| writeln!(out, "{text}"));
+        let raw: Vec<(&str, Box<RawValue>)> = fields
+            .iter()
+            .filter_map(|(key, value)| Some((key.as_str(), to_raw_value(value).ok()?)))
+            .collect();
+        let mut record = Record::event("summary", summary).at(SystemTime::now());
+        for (key, value) in raw {
+            record = record.field(key, value);
+        }
+        self.out.write(&record);
     }
-}
-
-/// `HH:MM:SS.ffffff` of an RFC 3339 time.
-fn time_of_day(rfc3339: &str) -> &str {
-    rfc3339.get(11..26).unwrap_or(rfc3339)
 }
 
 #[cfg(test)]

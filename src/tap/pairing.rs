@@ -21,13 +21,6 @@ pub(super) struct Paired {
     pub(super) latency: Duration,
 }
 
-impl Paired {
-    /// The latency in milliseconds, to the microsecond.
-    pub(super) fn latency_ms(&self) -> f64 {
-        self.latency.as_micros() as f64 / 1000.0
-    }
-}
-
 /// The requests and heartbeats of a connection that await an answer.
 #[derive(Debug, Default)]
 pub(super) struct Pairing {
@@ -165,7 +158,6 @@ mod tests {
         let second = pairing.frame(&response(2), after(start, 1_600)).unwrap();
         assert_eq!(second.request_kind, Some("create_message_request"));
         assert_eq!(second.latency, Duration::from_micros(1_500));
-        assert_eq!(second.latency_ms(), 1.5);
         let first = pairing.frame(&response(1), after(start, 2_000)).unwrap();
         assert_eq!(first.latency, Duration::from_millis(2));
         assert_eq!(pairing.waiting(), (0, 0));
@@ -174,7 +166,7 @@ mod tests {
         pairing.frame(&request_without_kind(3), start);
         let paired = pairing.frame(&response(3), after(start, 1)).unwrap();
         assert_eq!(paired.request_kind, None);
-        assert_eq!(paired.latency_ms(), 0.001);
+        assert_eq!(paired.latency, Duration::from_micros(1));
     }
 
     #[test]

@@ -363,10 +363,10 @@ fn tcp_lines_as_text() {
 07:08:09.124456 #1 c2s #0 request request_id=1 kind=create_session_request {"create_session_request":{"user_id":"42"}}
 07:08:09.124456 #1 c2s #1 heartbeat
 07:08:09.124456 #1 c2s #2 request request_id=2 kind=create_message_request {"create_message_request":{"recipient_id":"7","text":"hello"}}
-07:08:09.125956 #1 s2c #0 response request_id=1 code=1000 OK (success response) data=long {"data":{"long":"99"},"timestamp":"1700000000000"} <- create_session_request after 1.500 ms
+07:08:09.125956 #1 s2c #0 response request_id=1 code=1000 OK (success response) data=long {"timestamp":"1700000000000","data":{"long":"99"}} <- create_session_request after 1.500 ms
 07:08:09.125956 #1 s2c #1 heartbeat <- heartbeat after 1.500 ms
-07:08:09.125956 #1 s2c #2 response request_id=99 code=1000 OK (success response) data=long {"data":{"long":"99"},"timestamp":"1700000000000"}
-07:08:09.125956 #1 s2c #3 push requester_id=8 relayed=create_message_request {"relayed_request":{"create_message_request":{"recipient_id":"7","text":"hi \"there\""},"request_id":"5"},"timestamp":"1700000000001"}
+07:08:09.125956 #1 s2c #2 response request_id=99 code=1000 OK (success response) data=long {"timestamp":"1700000000000","data":{"long":"99"}}
+07:08:09.125956 #1 s2c #3 push requester_id=8 relayed=create_message_request {"timestamp":"1700000000001","relayed_request":{"request_id":"5","create_message_request":{"recipient_id":"7","text":"hi \"there\""}}}
 07:08:09.125956 #1 s2c #4 error message/invalid_wire_type: invalid wire type 6 for field 1 at byte 0 in TurmsNotification
 07:08:09.126456 #1 s2c #5 response request_id=2 code=2011 LOGIN_AUTHENTICATION_FAILED (user - login error) {"timestamp":"1700000000000"} <- create_message_request after 2.000 ms
 07:08:09.127456 #1 c2s #3 heartbeat
