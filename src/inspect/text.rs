@@ -84,88 +84,138 @@ fn write_request(r: &RequestSummary, out: &mut impl Write) -> fmt::Result {
 }
 
 /// The message's JSON without the keys the line already shows, shortened, in field order as
-/// the JSON output holds it. The message's text is split at its top-level keys, not read back.
+/// the JSON output holds it. The message's text is split at its top-level keys, not read back,
+/// and only as far as the line shows it: a long message costs no more than a short one.
 fn write_rest(message: Option<&MessageJson>, shown: &[&str], out: &mut impl Write) -> fmt::Result {
     let Some(message) = message else {
         return Ok(());
     };
     let mut rest = String::new();
-    for (key, member) in Members::of(message.as_str()) {
-        if !shown.contains(&key) {
-            rest.push(if rest.is_empty() { '{' } else { ',' });
-            rest.push_str(member);
+    // Characters in `rest`; past the limit the line is cut whatever follows.
+    let mut chars = 0;
+    let mut members = Members::of(message.as_str());
+    while let Some(key) = members.next_key() {
+        if shown.contains(&key) {
+            members.skip_value();
+            continue;
+        }
+        rest.push(if rest.is_empty() { '{' } else { ',' });
+        let member = members.take_member(MAX_PAYLOAD_CHARS.saturating_sub(chars));
+        rest.push_str(member);
+        chars += 1 + member.chars().count();
+        if chars > MAX_PAYLOAD_CHARS {
+            break;
         }
     }
     if rest.is_empty() {
         return Ok(());
     }
-    rest.push('}');
+    if chars <= MAX_PAYLOAD_CHARS {
+        rest.push('}');
+    }
     write!(out, " {}", Shortened(&rest, MAX_PAYLOAD_CHARS))
 }
 
-/// The members of a JSON object's text: each key, and its whole `"key":value` text.
+/// The members of a JSON object's text, one key at a time.
 ///
-/// The text is what serde_json wrote (valid, compact), so a member ends at the first `,` or `}`
+/// The text is what serde_json wrote (valid, compact), so a value ends at the first `,` or `}`
 /// outside strings and nested brackets.
 struct Members<'a> {
     text: &'a str,
+    /// Where the next member, or the value of the current one, starts.
     at: usize,
+    /// Where the current member (its key) starts.
+    member: usize,
 }
 
 impl<'a> Members<'a> {
     fn of(object: &'a str) -> Members<'a> {
+        let at = usize::from(object.starts_with('{'));
         Members {
             text: object,
-            at: usize::from(object.starts_with('{')),
+            at,
+            member: at,
+        }
+    }
+
+    /// The next member's key; its value is then skipped or taken.
+    fn next_key(&mut self) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        if bytes.get(self.at) != Some(&b'"') {
+            return None;
+        }
+        self.member = self.at;
+        let key_end = string_end(bytes, self.at + 1)?;
+        // Past the closing quote and the colon.
+        self.at = key_end + 2;
+        Some(&self.text[self.member + 1..key_end])
+    }
+
+    /// Moves past the current value.
+    fn skip_value(&mut self) {
+        self.at = self.value_end(usize::MAX);
+        self.past_comma();
+    }
+
+    /// The current member's text, `"key":value`, or its first `chars` characters and more
+    /// when it is longer (then the scan stops there).
+    fn take_member(&mut self, chars: usize) -> &'a str {
+        // `chars + 1` characters fit in at most four times as many bytes: a member that has not
+        // ended within them has more than `chars` characters.
+        let mut limit = self.member.saturating_add((chars + 1).saturating_mul(4));
+        let end = self.value_end(limit);
+        if end >= limit {
+            while !self.text.is_char_boundary(limit) {
+                limit -= 1;
+            }
+            self.at = self.text.len();
+            return &self.text[self.member..limit];
+        }
+        self.at = end;
+        self.past_comma();
+        &self.text[self.member..end]
+    }
+
+    /// Where the current value ends (at its `,` or the object's `}`), or `limit` if that comes
+    /// first.
+    fn value_end(&self, limit: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut depth = 0usize;
+        let mut at = self.at;
+        while at < bytes.len().min(limit) {
+            match bytes[at] {
+                b'"' => match string_end(bytes, at + 1) {
+                    Some(end) => at = end,
+                    None => return bytes.len(),
+                },
+                b'{' | b'[' => depth += 1,
+                b',' | b'}' if depth == 0 => return at,
+                b'}' | b']' => depth -= 1,
+                _ => {}
+            }
+            at += 1;
+        }
+        at.min(bytes.len())
+    }
+
+    fn past_comma(&mut self) {
+        if self.text.as_bytes().get(self.at) == Some(&b',') {
+            self.at += 1;
         }
     }
 }
 
-impl<'a> Iterator for Members<'a> {
-    type Item = (&'a str, &'a str);
-
-    fn next(&mut self) -> Option<(&'a str, &'a str)> {
-        let bytes = self.text.as_bytes();
-        let start = self.at;
-        if bytes.get(start) != Some(&b'"') {
-            return None;
+/// The index of the quote that closes the string whose contents start at `from`.
+fn string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            b'"' => return Some(at),
+            _ => at += 1,
         }
-        let mut key_end = None;
-        let mut depth = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
-        let mut at = start;
-        while let Some(&byte) = bytes.get(at) {
-            if in_string {
-                match (escaped, byte) {
-                    (true, _) => escaped = false,
-                    (false, b'\\') => escaped = true,
-                    (false, b'"') => {
-                        in_string = false;
-                        key_end.get_or_insert(at);
-                    }
-                    _ => {}
-                }
-            } else {
-                match byte {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    b',' | b'}' if depth == 0 => break,
-                    b'}' | b']' => depth -= 1,
-                    _ => {}
-                }
-            }
-            at += 1;
-        }
-        // Past the comma; the closing brace stops the next call.
-        self.at = if bytes.get(at) == Some(&b',') {
-            at + 1
-        } else {
-            at
-        };
-        let key = &self.text[start + 1..key_end?];
-        Some((key, &self.text[start..at]))
     }
+    None
 }
 
 /// A string cut to at most `.1` characters, with `…` when cut.
@@ -207,7 +257,12 @@ mod tests {
     use super::*;
 
     fn members(text: &str) -> Vec<(&str, &str)> {
-        Members::of(text).collect()
+        let mut members = Members::of(text);
+        let mut all = Vec::new();
+        while let Some(key) = members.next_key() {
+            all.push((key, members.take_member(usize::MAX / 8)));
+        }
+        all
     }
 
     #[test]
@@ -260,5 +315,68 @@ mod tests {
         );
         assert_eq!(line, shown);
         assert_eq!(line.chars().count(), 1 + MAX_PAYLOAD_CHARS + 1);
+    }
+
+    /// A JSON value as serde_json writes it: strings with quotes, escapes, brackets, commas and
+    /// characters of every width, nested in arrays and objects.
+    fn json_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let string = "[a-z\"\\\\{}\\[\\],:é😀 ]{0,300}"
+            .prop_map(|text| serde_json::to_string(&text).unwrap());
+        let leaf = prop_oneof![string, (0u64..u64::MAX).prop_map(|n| n.to_string())];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|items| format!("[{}]", items.join(","))),
+                proptest::collection::vec(("[a-z_]{1,8}", inner), 0..4).prop_map(|fields| {
+                    let fields: Vec<String> = fields
+                        .into_iter()
+                        .map(|(key, value)| format!("\"{key}\":{value}"))
+                        .collect();
+                    format!("{{{}}}", fields.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_rest_is_the_whole_rest_cut(
+            fields in proptest::collection::vec(
+                (proptest::sample::select(vec!["request_id", "code", "reason", "data", "timestamp", "x"]), json_value()),
+                0..8,
+            )
+        ) {
+            let members: Vec<String> = fields
+                .iter()
+                .map(|(key, value)| format!("\"{key}\":{value}"))
+                .collect();
+            let object = format!("{{{}}}", members.join(","));
+            // The members split back into what they were made of.
+            let split: Vec<(&str, &str)> = self::members(&object);
+            let keys: Vec<&str> = fields.iter().map(|(key, _)| *key).collect();
+            proptest::prop_assert_eq!(split.iter().map(|(key, _)| *key).collect::<Vec<_>>(), keys);
+            proptest::prop_assert_eq!(
+                split.iter().map(|(_, member)| member.to_string()).collect::<Vec<_>>(),
+                members.clone()
+            );
+            // The rest, scanned only as far as it shows, is the whole rest cut.
+            let kept: Vec<&String> = members
+                .iter()
+                .zip(&fields)
+                .filter(|(_, (key, _))| !NOTIFICATION_SHOWN.contains(key))
+                .map(|(member, _)| member)
+                .collect();
+            let whole = format!(
+                "{{{}}}",
+                kept.iter().map(|member| member.as_str()).collect::<Vec<_>>().join(",")
+            );
+            let expected = if kept.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", Shortened(&whole, MAX_PAYLOAD_CHARS))
+            };
+            proptest::prop_assert_eq!(rest(&object), expected);
+        }
     }
 }
