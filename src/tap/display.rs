@@ -75,6 +75,9 @@ struct ConnState {
 }
 
 /// Where the lines go.
+///
+/// Each event's fields are given in alphabetical order: the order its lines have always had
+/// (they were built as `serde_json::Value`s, whose maps are sorted).
 struct Output<W: Write> {
     writer: RecordWriter<BufWriter<W>>,
     /// Output failed (e.g. a closed pipe): keep draining and counting, stop printing.
@@ -168,7 +171,6 @@ impl<W: Write> Display<W> {
                 self.conns.remove(&conn);
                 let upstream = self.upstream.as_str();
                 let text = format_args!("upstream {upstream} unreachable: {error}");
-                // The fields of the first release's events are in alphabetical order.
                 let record = Record::event("upstream_error", &text)
                     .at(self.time(at))
                     .conn(conn)
