@@ -92,6 +92,8 @@ fn main() -> Result<()> {
     // Map fields as `BTreeMap`: a message re-encodes to the same bytes every time (keys in
     // order), and a small map costs one node allocation and no hashing when it is decoded.
     config.btree_map(["."]);
+    // `prost::Name` on every message: the typed JSON helpers find the schema type by it.
+    config.enable_type_names();
     config.compile_fds(fds)?;
     Ok(())
 }

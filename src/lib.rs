@@ -15,8 +15,8 @@
 //!   its envelope alone: no payload decoded, nothing allocated; a full decode on demand.
 //! * [`codec`]: tokio-util codecs for both ends of a TCP connection; [`ws`] the same frames
 //!   over WebSocket.
-//! * [`json`]: the canonical proto3 JSON mapping of any message; [`inspect`] renders a frame
-//!   as `turms-wire decode` prints it.
+//! * [`json`]: the canonical proto3 JSON mapping of any message; [`inspect`] renders frames
+//!   and events as the tool prints them, as JSON lines or text.
 //! * [`client`]: an async client for IM apps; [`gateway`]: an in-memory mock gateway to test
 //!   IM clients against; [`tap`]: a transparent proxy that prints live traffic.
 //! * [`udp`]: the experimental UDP signal datagrams (always built); `capture` (feature
@@ -29,7 +29,7 @@
 //!
 //! | feature | adds |
 //! |---|---|
-//! | `json` | [`json`] and [`inspect`]: the proto3 JSON mapping (prost-reflect, serde_json) |
+//! | `json` | [`json`] and [`inspect`]: the proto3 JSON mapping and the record writer (prost-reflect, serde_json, humantime) |
 //! | `session` | [`session`]: the client and gateway session rules as I/O-free state machines (no runtime) |
 //! | `ws` | [`ws`]: the WebSocket transport (tokio-tungstenite) |
 //! | `client` | [`client`]: the async client (implies `ws`) |

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use serde::Serialize;
-use turms_wire::inspect::{Boundaries, FrameReader, FrameRecord, InputEncoding, ReaderOptions};
+use turms_wire::inspect::{
+    Boundaries, FrameReader, InputEncoding, OutputFormat, ReaderOptions, Record, RecordWriter,
+};
 use turms_wire::role::RoleKind;
 
 /// Decode a stream of Turms frames from FILEs or standard input.
@@ -97,11 +98,16 @@ impl DecodeArgs {
 
 pub fn run(args: &DecodeArgs) -> ExitCode {
     let options = args.options();
-    let mut out = BufWriter::new(io::stdout().lock());
-    let result = if args.files.len() > 1 && options.boundaries == Boundaries::WholeInput {
-        decode_each_file(&args.files, options, args.json, &mut out)
+    let format = if args.json {
+        OutputFormat::Json
     } else {
-        decode(Files::new(&args.files), options, args.json, &mut out, None)
+        OutputFormat::Text
+    };
+    let mut out = RecordWriter::new(BufWriter::new(io::stdout().lock()), format);
+    let result = if args.files.len() > 1 && options.boundaries == Boundaries::WholeInput {
+        decode_each_file(&args.files, options, &mut out)
+    } else {
+        decode(Files::new(&args.files), options, &mut out, None)
     };
     match result {
         Ok(Outcome { failed: false, .. }) => ExitCode::SUCCESS,
@@ -129,8 +135,7 @@ struct Outcome {
 fn decode_each_file(
     files: &[PathBuf],
     options: ReaderOptions,
-    json: bool,
-    out: &mut impl Write,
+    out: &mut RecordWriter<impl Write>,
 ) -> io::Result<Outcome> {
     let mut total = Outcome {
         failed: false,
@@ -138,7 +143,7 @@ fn decode_each_file(
     };
     for path in files {
         let file = File::open(path).map_err(|e| with_path(path, e))?;
-        let outcome = decode(file, options, json, out, Some((path, total.next_index)))?;
+        let outcome = decode(file, options, out, Some((path, total.next_index)))?;
         total.failed |= outcome.failed;
         total.next_index = outcome.next_index;
     }
@@ -150,31 +155,20 @@ fn decode_each_file(
 fn decode(
     input: impl Read,
     options: ReaderOptions,
-    json: bool,
-    out: &mut impl Write,
+    out: &mut RecordWriter<impl Write>,
     file: Option<(&Path, u64)>,
 ) -> io::Result<Outcome> {
     let mut reader =
         FrameReader::new(input, options).with_first_index(file.map_or(0, |(_, index)| index));
+    let path = file.map(|(path, _)| path.to_string_lossy());
     let mut failed = false;
     loop {
         while let Some(record) = reader.next_buffered() {
             failed |= record.is_error();
-            match (json, file) {
-                (true, None) => record.write_json(out)?,
-                (true, Some((path, _))) => {
-                    let line = RecordInFile {
-                        record: &record,
-                        file: &path.to_string_lossy(),
-                    };
-                    serde_json::to_writer(&mut *out, &line)?;
-                    out.write_all(b"\n")?;
-                }
-                (false, None) => record.write_text(out)?,
-                (false, Some((path, _))) => {
-                    write!(out, "{}: ", path.display())?;
-                    record.write_text(out)?;
-                }
+            let line = Record::frame(&record);
+            match &path {
+                Some(path) => out.write(&line.file(path))?,
+                None => out.write(&line)?,
             }
         }
         out.flush()?;
@@ -186,14 +180,6 @@ fn decode(
         }
         reader.read_more()?;
     }
-}
-
-/// A record with the file it came from.
-#[derive(Serialize)]
-struct RecordInFile<'a> {
-    #[serde(flatten)]
-    record: &'a FrameRecord,
-    file: &'a str,
 }
 
 fn with_path(path: &Path, error: io::Error) -> io::Error {

@@ -1,13 +1,13 @@
 //! `turms-wire gateway`: run the in-memory mock gateway until Ctrl-C.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args};
-use serde_json::{json, Value};
 use turms_wire::gateway::{GatewayBuilder, GatewayEvent, GatewayHandle};
+use turms_wire::inspect::{OutputFormat, Record, RecordWriter};
 
 /// Serve the gateway's side of the protocol for testing IM clients: logins, heartbeats,
 /// timeouts, the close sequence, messages stored and relayed between sessions, and NO_CONTENT
@@ -103,14 +103,18 @@ pub fn run(args: GatewayArgs) -> ExitCode {
 }
 
 async fn serve(args: GatewayArgs) -> ExitCode {
-    let json = args.json;
+    let format = if args.json {
+        OutputFormat::Json
+    } else {
+        OutputFormat::Text
+    };
     let mut builder = GatewayBuilder::new()
         .idle_timeout(args.idle_timeout)
         .login_timeout(args.login_timeout)
         .close_timeout(args.close_timeout)
         .max_frame(args.max_frame)
         .server_id(args.server_id)
-        .on_event(move |event| log(event, json));
+        .on_event(move |event| log(event, format));
     if let Some(addr) = args.tcp {
         builder = builder.tcp(addr);
     }
@@ -130,7 +134,7 @@ async fn serve(args: GatewayArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if ready_line(&gateway, json).is_err() {
+    if ready_line(&gateway, format).is_err() {
         return ExitCode::FAILURE;
     }
     if let Err(e) = tokio::signal::ctrl_c().await {
@@ -140,109 +144,95 @@ async fn serve(args: GatewayArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn ready_line(gateway: &GatewayHandle, json: bool) -> io::Result<()> {
-    let line = if json {
-        json!({
-            "event": "ready",
-            "tcp": gateway.tcp_addr().map(|a| a.to_string()),
-            "ws": gateway.ws_addr().map(|a| a.to_string()),
-        })
-        .to_string()
-    } else {
-        let mut line = "turms-wire mock gateway (in-memory test double) listening:".to_owned();
-        if let Some(addr) = gateway.tcp_addr() {
-            line.push_str(&format!(" tcp={addr}"));
-        }
-        if let Some(addr) = gateway.ws_addr() {
-            line.push_str(&format!(" ws={addr}"));
-        }
-        line
-    };
-    let mut stdout = io::stdout().lock();
-    writeln!(stdout, "{line}")?;
-    stdout.flush()
-}
-
-fn log(event: &GatewayEvent, json: bool) {
-    if json {
-        eprintln!("{}", event_json(event));
-    } else {
-        eprintln!("{event}");
+fn ready_line(gateway: &GatewayHandle, format: OutputFormat) -> io::Result<()> {
+    let tcp = gateway.tcp_addr().map(|addr| addr.to_string());
+    let ws = gateway.ws_addr().map(|addr| addr.to_string());
+    let mut text = "turms-wire mock gateway (in-memory test double) listening:".to_owned();
+    if let Some(addr) = &tcp {
+        text.push_str(&format!(" tcp={addr}"));
     }
+    if let Some(addr) = &ws {
+        text.push_str(&format!(" ws={addr}"));
+    }
+    let mut out = RecordWriter::new(io::stdout().lock(), format);
+    out.write(
+        &Record::event("ready", &text)
+            .field("tcp", tcp.as_deref())
+            .field("ws", ws.as_deref()),
+    )?;
+    out.flush()
 }
 
-fn event_json(event: &GatewayEvent) -> Value {
+/// One line per event on standard error; the lock keeps lines from concurrent sessions whole.
+fn log(event: &GatewayEvent, format: OutputFormat) {
+    let mut out = RecordWriter::new(io::stderr().lock(), format);
+    let _ = out.write(&event_record(event));
+}
+
+/// The event's line: its `Display` form as text, and in JSON its fields.
+fn event_record(event: &GatewayEvent) -> Record<'_> {
     match event {
         GatewayEvent::ConnectionOpened {
             connection,
             transport,
             peer,
-        } => json!({
-            "event": "connection_opened",
-            "connection": connection,
-            "transport": transport.as_str(),
-            "peer": peer.to_string(),
-        }),
+        } => Record::event("connection_opened", event)
+            .field("connection", *connection)
+            .field("transport", transport.as_str())
+            .field("peer", peer.to_string()),
         GatewayEvent::LoginSucceeded {
             connection,
             session,
-        } => json!({
-            "event": "login_ok",
-            "connection": connection,
-            "user_id": session.user_id,
-            "device_type": session.device_type.as_str_name(),
-            "session_id": session.session_id,
-        }),
+        } => Record::event("login_ok", event)
+            .field("connection", *connection)
+            .field("user_id", session.user_id)
+            .field("device_type", session.device_type.as_str_name())
+            .field("session_id", session.session_id),
         GatewayEvent::LoginFailed {
             connection,
             user_id,
             device_type,
             code,
-        } => json!({
-            "event": "login_failed",
-            "connection": connection,
-            "user_id": user_id,
-            "device_type": device_type.as_str_name(),
-            "code": code.as_i32(),
-        }),
+        } => Record::event("login_failed", event)
+            .field("connection", *connection)
+            .field("user_id", *user_id)
+            .field("device_type", device_type.as_str_name())
+            .field("code", code.as_i32()),
         GatewayEvent::RequestRejected {
             connection,
             request_id,
             code,
             reason,
-        } => json!({
-            "event": "request_refused",
-            "connection": connection,
-            "request_id": request_id,
-            "code": code.as_i32(),
-            "reason": reason,
-        }),
+        } => Record::event("request_refused", event)
+            .field("connection", *connection)
+            .field("request_id", *request_id)
+            .field("code", code.as_i32())
+            .field("reason", reason.as_deref()),
         GatewayEvent::SessionClosed {
             connection,
             session_id,
             user_id,
             reason,
             notified,
-        } => json!({
-            "event": "session_closed",
-            "connection": connection,
-            "session_id": session_id,
-            "user_id": user_id,
-            "close_status": reason.status.as_i32(),
-            "code": reason.code.map(|c| c.as_i32()),
-            "reason": reason.reason,
-            "notified": notified,
-        }),
+        } => Record::event("session_closed", event)
+            .field("connection", *connection)
+            .field("session_id", *session_id)
+            .field("user_id", *user_id)
+            .field("close_status", reason.status.as_i32())
+            .field("code", reason.code.map(|c| c.as_i32()))
+            .field("reason", reason.reason.as_deref())
+            .field("notified", *notified),
         GatewayEvent::ConnectionClosed {
             connection,
             end,
             notified,
-        } => json!({
-            "event": "connection_closed",
-            "connection": connection,
-            "how": end.to_string(),
-            "close_status": notified.as_ref().map(|close| close.status.as_i32()),
-        }),
-        other => json!({ "event": "other", "text": other.to_string() }),
+        } => Record::event("connection_closed", event)
+            .field("connection", *connection)
+            .field("how", end.to_string())
+            .field(
+                "close_status",
+                notified.as_ref().map(|close| close.status.as_i32()),
+            ),
+        other => Record::event("other", other).field("text", other.to_string()),
     }
 }

@@ -1,18 +1,20 @@
 //! `turms-wire probe`: connect to a gateway, log in, optionally send one message, print
 //! everything that happens, and log out.
 
-use std::io::{self, Write};
+use std::io;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use serde_json::{json, Value};
+use serde_json::value::RawValue;
 use turms_wire::client::{
     Answer, Client, ClientError, CloseInfo, CloseOrigin, Event, Events, LoginRequest, SessionState,
 };
 use turms_wire::frame::RequestKind;
+use turms_wire::inspect::{OutputFormat, Record, RecordWriter};
+use turms_wire::json;
 use turms_wire::proto::turms_request::Kind;
-use turms_wire::proto::{CreateMessageRequest, DeviceType};
+use turms_wire::proto::{turms_notification, CreateMessageRequest, DeviceType};
 use turms_wire::status::{ResponseStatusCode, SessionCloseStatus};
 
 /// Log in to a gateway and report every step, frame and event.
@@ -122,7 +124,13 @@ pub fn run(args: &ProbeArgs) -> ExitCode {
 }
 
 async fn probe(args: &ProbeArgs) -> Outcome {
-    let out = Printer { json: args.json };
+    let out = Printer {
+        format: if args.json {
+            OutputFormat::Json
+        } else {
+            OutputFormat::Text
+        },
+    };
     let deadline = Duration::from_secs_f64(args.timeout);
     let connecting = Client::builder()
         .connect_timeout(deadline)
@@ -250,46 +258,38 @@ async fn print_events(mut events: Events, out: Printer) {
 /// Prints steps and events as lines of text or JSON objects.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Printer {
-    pub(crate) json: bool,
+    pub(crate) format: OutputFormat,
 }
 
 impl Printer {
-    fn emit(&self, object: Value, text: String) {
-        let mut stdout = io::stdout().lock();
+    fn emit(&self, record: &Record<'_>) {
+        let mut out = RecordWriter::new(io::stdout().lock(), self.format);
         // A closed pipe is not worth failing the probe over.
-        let _ = if self.json {
-            writeln!(stdout, "{object}")
-        } else {
-            writeln!(stdout, "{text}")
-        };
-        let _ = stdout.flush();
+        let _ = out.write(record);
+        let _ = out.flush();
     }
 
     pub(crate) fn connected(&self, client: &Client) {
         let server = client.server();
+        let text = format!("connected to {server} ({})", server.transport());
         self.emit(
-            json!({
-                "event": "connected",
-                "server": server.as_str(),
-                "transport": server.scheme(),
-            }),
-            format!("connected to {server} ({})", server.transport()),
+            &Record::event("connected", &text)
+                .field("server", server.as_str())
+                .field("transport", server.scheme()),
         );
     }
 
     pub(crate) fn login(&self, result: Result<&Answer, &ClientError>) {
         let (code, reason) = match result {
-            Ok(response) => (response.code(), response.reason().map(str::to_owned)),
-            Err(error) => (error.code(), error.reason().map(str::to_owned)),
+            Ok(response) => (response.code(), response.reason()),
+            Err(error) => (error.code(), error.reason()),
         };
+        let text = format!("login: {code}{}", reason_text(reason));
         self.emit(
-            json!({
-                "event": "login",
-                "code": code.as_i32(),
-                "code_name": code.name(),
-                "reason": reason,
-            }),
-            format!("login: {code}{}", reason_text(reason.as_deref())),
+            &Record::event("login", &text)
+                .field("code", code.as_i32())
+                .field("code_name", code.name())
+                .field("reason", reason),
         );
     }
 
@@ -297,136 +297,130 @@ impl Printer {
         let (code, reason, data) = match result {
             Ok(response) => (
                 response.code(),
-                response.reason().map(str::to_owned),
+                response.reason(),
                 response.data_bytes().map(data_json),
             ),
-            Err(error) => (error.code(), error.reason().map(str::to_owned), None),
+            Err(error) => (error.code(), error.reason(), None),
         };
-        let data_text = data
-            .as_ref()
-            .map(|d| format!(" data {d}"))
-            .unwrap_or_default();
+        let data_text = match &data {
+            Some(Some(data)) => format!(" data {data}"),
+            Some(None) => " data null".to_owned(),
+            None => String::new(),
+        };
+        let text = format!(
+            "response to {kind}: {code}{}{data_text}",
+            reason_text(reason)
+        );
         self.emit(
-            json!({
-                "event": "response",
-                "request_kind": kind.name(),
-                "code": code.as_i32(),
-                "code_name": code.name(),
-                "reason": reason,
-                "data": data,
-            }),
-            format!(
-                "response to {kind}: {code}{}{data_text}",
-                reason_text(reason.as_deref())
-            ),
+            &Record::event("response", &text)
+                .field("request_kind", kind.name())
+                .field("code", code.as_i32())
+                .field("code_name", code.name())
+                .field("reason", reason)
+                .field("data", data.flatten()),
         );
     }
 
     pub(crate) fn error(&self, error: &ClientError) {
         let code = error.code();
+        let text = format!("error {code}: {error}");
         self.emit(
-            json!({
-                "event": "error",
-                "code": code.as_i32(),
-                "code_name": code.name(),
-                "detail": error.to_string(),
-            }),
-            format!("error {code}: {error}"),
+            &Record::event("error", &text)
+                .field("code", code.as_i32())
+                .field("code_name", code.name())
+                .field("detail", error.to_string()),
         );
     }
 
     pub(crate) fn event(&self, event: &Event) {
         match event {
-            Event::SessionInfo(session) => self.emit(
-                json!({
-                    "event": "session_info",
-                    "session_id": session.session_id(),
-                    "server_id": session.server_id(),
-                }),
-                format!(
+            Event::SessionInfo(session) => {
+                let text = format!(
                     "session {} on server {}",
                     session.session_id().unwrap_or("?"),
                     session.server_id().unwrap_or("?")
-                ),
-            ),
-            Event::Push(push) => {
-                let message = turms_wire::json::request_to_json(push.frame.relayed_request())
-                    .unwrap_or(Value::Null);
-                let kind = push.kind.map(|k| k.to_string());
+                );
                 self.emit(
-                    json!({
-                        "event": "push",
-                        "requester_id": push.requester_id,
-                        "kind": kind,
-                        "message": message,
-                    }),
-                    format!(
-                        "push from {}: {} {message}",
-                        push.requester_id
-                            .map_or_else(|| "?".to_owned(), |id| id.to_string()),
-                        kind.as_deref().unwrap_or("?"),
-                    ),
+                    &Record::event("session_info", &text)
+                        .field("session_id", session.session_id())
+                        .field("server_id", session.server_id()),
+                );
+            }
+            Event::Push(push) => {
+                let message = json::REQUEST
+                    .bytes_to_raw_json(push.frame.relayed_request())
+                    .ok();
+                let kind = push.kind.map(|k| k.to_string());
+                let text = format!(
+                    "push from {}: {} {}",
+                    push.requester_id
+                        .map_or_else(|| "?".to_owned(), |id| id.to_string()),
+                    kind.as_deref().unwrap_or("?"),
+                    json_text(message.as_deref()),
+                );
+                self.emit(
+                    &Record::event("push", &text)
+                        .field("requester_id", push.requester_id)
+                        .field("kind", kind)
+                        .field("message", message),
                 );
             }
             Event::Notification(notification) => {
-                let message = turms_wire::json::notification_to_json(notification.bytes())
-                    .unwrap_or(Value::Null);
-                self.emit(
-                    json!({"event": "notification", "message": message}),
-                    format!("notification {message}"),
-                );
+                let message = json::NOTIFICATION
+                    .bytes_to_raw_json(notification.bytes())
+                    .ok();
+                let text = format!("notification {}", json_text(message.as_deref()));
+                self.emit(&Record::event("notification", &text).field("message", message));
             }
-            Event::HeartbeatAck => {
-                self.emit(json!({"event": "heartbeat_ack"}), "heartbeat ack".into())
-            }
-            Event::HeartbeatFailure { code, reason } => self.emit(
-                json!({
-                    "event": "heartbeat_failure",
-                    "code": code.map(ResponseStatusCode::as_i32),
-                    "code_name": code.and_then(ResponseStatusCode::name),
-                    "reason": reason,
-                }),
-                format!(
+            Event::HeartbeatAck => self.emit(&Record::event("heartbeat_ack", &"heartbeat ack")),
+            Event::HeartbeatFailure { code, reason } => {
+                let text = format!(
                     "heartbeat refused: {}{}",
                     code.map_or_else(|| "no code".to_owned(), |c| c.to_string()),
                     reason_text(reason.as_deref())
-                ),
-            ),
+                );
+                self.emit(
+                    &Record::event("heartbeat_failure", &text)
+                        .field("code", code.map(ResponseStatusCode::as_i32))
+                        .field("code_name", code.and_then(ResponseStatusCode::name))
+                        .field("reason", reason.as_deref()),
+                );
+            }
             Event::OrphanResponse(response) => {
                 let code = response.code();
                 let reason = response.reason().and_then(Result::ok);
+                let text = format!(
+                    "response to no pending request ({}): {}{}",
+                    response.request_id(),
+                    code.map_or_else(|| "no code".to_owned(), |c| c.to_string()),
+                    reason_text(reason)
+                );
                 self.emit(
-                    json!({
-                        "event": "orphan_response",
-                        "request_id": response.request_id(),
-                        "code": code.map(ResponseStatusCode::as_i32),
-                        "code_name": code.and_then(ResponseStatusCode::name),
-                        "reason": reason,
-                    }),
-                    format!(
-                        "response to no pending request ({}): {}{}",
-                        response.request_id(),
-                        code.map_or_else(|| "no code".to_owned(), |c| c.to_string()),
-                        reason_text(reason)
-                    ),
+                    &Record::event("orphan_response", &text)
+                        .field("request_id", response.request_id())
+                        .field("code", code.map(ResponseStatusCode::as_i32))
+                        .field("code_name", code.and_then(ResponseStatusCode::name))
+                        .field("reason", reason),
                 );
             }
-            Event::InvalidFrame(invalid) => self.emit(
-                json!({"event": "invalid_frame", "detail": invalid.to_string()}),
-                format!("invalid frame: {invalid}"),
-            ),
-            Event::SessionClosed(info) => self.closed(info),
-            Event::TransportError(error) => self.emit(
-                json!({"event": "transport_error", "detail": error.to_string()}),
-                format!("connection failed: {error}"),
-            ),
-            Event::Disconnected => {
-                self.emit(json!({"event": "disconnected"}), "disconnected".into())
+            Event::InvalidFrame(invalid) => {
+                let text = format!("invalid frame: {invalid}");
+                self.emit(
+                    &Record::event("invalid_frame", &text).field("detail", invalid.to_string()),
+                );
             }
-            Event::Lagged { missed } => self.emit(
-                json!({"event": "lagged", "missed": missed}),
-                format!("{missed} events missed"),
-            ),
+            Event::SessionClosed(info) => self.closed(info),
+            Event::TransportError(error) => {
+                let text = format!("connection failed: {error}");
+                self.emit(
+                    &Record::event("transport_error", &text).field("detail", error.to_string()),
+                );
+            }
+            Event::Disconnected => self.emit(&Record::event("disconnected", &"disconnected")),
+            Event::Lagged { missed } => {
+                let text = format!("{missed} events missed");
+                self.emit(&Record::event("lagged", &text).field("missed", *missed));
+            }
             // Only with frame tracing, which the probe does not turn on.
             _ => {}
         }
@@ -438,24 +432,28 @@ impl Printer {
             CloseOrigin::Transport => "transport",
             CloseOrigin::Local => "local",
         };
+        let text = format!("session closed: {info}");
         self.emit(
-            json!({
-                "event": "closed",
-                "close_status": info.status().as_i32(),
-                "close_status_name": info.status().name(),
-                "code": info.code().map(ResponseStatusCode::as_i32),
-                "reason": info.reason(),
-                "origin": origin,
-            }),
-            format!("session closed: {info}"),
+            &Record::event("closed", &text)
+                .field("close_status", info.status().as_i32())
+                .field("close_status_name", info.status().name())
+                .field("code", info.code().map(ResponseStatusCode::as_i32))
+                .field("reason", info.reason())
+                .field("origin", origin),
         );
     }
 }
 
-/// `data` in the proto3 JSON mapping, `null` if it does not decode.
-pub(crate) fn data_json(data: &[u8]) -> Value {
-    turms_wire::json::message_to_json("im.turms.proto.TurmsNotification.Data", data)
-        .unwrap_or(Value::Null)
+/// `data` in the proto3 JSON mapping, `None` if it does not decode.
+pub(crate) fn data_json(data: &[u8]) -> Option<Box<RawValue>> {
+    json::MessageType::of::<turms_notification::Data>()
+        .and_then(|data_type| data_type.bytes_to_raw_json(data))
+        .ok()
+}
+
+/// JSON text, or `null` for none.
+fn json_text(json: Option<&RawValue>) -> &str {
+    json.map_or("null", RawValue::get)
 }
 
 fn reason_text(reason: Option<&str>) -> String {

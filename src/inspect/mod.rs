@@ -1,9 +1,15 @@
-//! Frames made readable: one record per frame, as a JSON object or a line of text.
+//! Frames and events made readable: one record per line, as a JSON object or a line of text.
 //!
-//! This is what `turms-wire decode` and `turms-wire tap` print. A [`FrameRecord`] holds what
-//! classification says about a frame (its class, request id, code, close status, kind) and the
-//! whole message in the canonical proto3 JSON mapping ([`crate::json`]), or the error that
+//! This is what `turms-wire decode`, `tap`, `probe` and `gateway` print. A [`FrameRecord`] holds
+//! what classification says about a frame (its class, request id, code, close status, kind) and
+//! the whole message in the canonical proto3 JSON mapping ([`crate::json`]), or the error that
 //! spoiled the frame, at the layer where it happened ([`ErrorLayer`]).
+//!
+//! A [`Record`] is one line: a frame record or a named event, with the fields every line may
+//! carry (`time`, `conn`, `dir`, the pairing of a response with its request, the file) and an
+//! event's own fields. [`RecordWriter`] writes records to any [`std::io::Write`] in either
+//! [`OutputFormat`]; the text of a frame is rendered from the record (the message's JSON text
+//! is split at its top-level keys, never parsed back).
 //!
 //! [`FrameReader`] drives the framing [`Decoder`](tokio_util::codec::Decoder) over any
 //! [`std::io::Read`], one read at a time, so a record is ready as soon as its frame has arrived
@@ -27,7 +33,9 @@
 
 mod input;
 mod reader;
+mod record;
 mod text;
+mod writer;
 
 use std::io::{self, Write};
 
@@ -39,6 +47,8 @@ use serde_json::Value;
 
 pub use input::{InputEncoding, InputError, TextDecoder};
 pub use reader::{Boundaries, FrameReader, ReaderOptions};
+pub use record::{FieldValue, Record};
+pub use writer::{OutputFormat, RecordWriter};
 
 use crate::codec::FramingError;
 use crate::frame::{ClassifyError, ClientFrame, DataKind, FrameClass, RequestKind, ServerFrame};
@@ -273,17 +283,59 @@ impl FrameRecord {
         matches!(self.outcome, Outcome::Error(_))
     }
 
-    /// Writes the record as one line of JSON.
+    /// Writes the record as one line of JSON, as [`RecordWriter`] writes [`Record::frame`].
     pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
-        serde_json::to_writer(&mut *out, self)?;
-        out.write_all(b"\n")
+        RecordWriter::new(out, OutputFormat::Json).write(&Record::frame(self))
     }
 
     /// Writes the record as one readable line (its [`Display`](std::fmt::Display) form): index,
     /// class, code name and category, close status name, request id, kind, and a compact view
     /// of the rest of the message.
     pub fn write_text(&self, out: &mut impl Write) -> io::Result<()> {
-        writeln!(out, "{self}")
+        RecordWriter::new(out, OutputFormat::Text).write(&Record::frame(self))
+    }
+
+    /// Writes the record's keys and values into a map being serialized: its JSON object
+    /// without the braces, for lines that add keys of their own around it.
+    pub(crate) fn serialize_entries<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("index", &self.index)?;
+        match &self.outcome {
+            Outcome::Notification(n) => {
+                map.serialize_entry("class", n.class.as_str())?;
+                map.serialize_entry("request_id", &n.request_id)?;
+                map.serialize_entry("requester_id", &n.requester_id)?;
+                map.serialize_entry("code", &n.code.map(ResponseStatusCode::as_i32))?;
+                map.serialize_entry("code_name", &n.code.and_then(ResponseStatusCode::name))?;
+                map.serialize_entry(
+                    "code_category",
+                    &n.code
+                        .and_then(ResponseStatusCode::category)
+                        .map(|c| c.en()),
+                )?;
+                map.serialize_entry(
+                    "close_status",
+                    &n.close_status.map(SessionCloseStatus::as_i32),
+                )?;
+                map.serialize_entry(
+                    "close_status_name",
+                    &n.close_status.and_then(SessionCloseStatus::name),
+                )?;
+                map.serialize_entry("reason", &n.reason)?;
+                map.serialize_entry("relayed_kind", &n.relayed_kind.and_then(RequestKind::name))?;
+                map.serialize_entry("data_kind", &n.data_kind.and_then(DataKind::name))?;
+                map.serialize_entry("size", &n.size)?;
+                map.serialize_entry("message", &n.message)
+            }
+            Outcome::Request(r) => {
+                map.serialize_entry("class", r.class_name())?;
+                map.serialize_entry("request_id", &r.request_id)?;
+                map.serialize_entry("kind", &r.kind.and_then(RequestKind::name))?;
+                map.serialize_entry("gateway_rejection", &r.gateway_rejection)?;
+                map.serialize_entry("size", &r.size)?;
+                map.serialize_entry("message", &r.message)
+            }
+            Outcome::Error(error) => map.serialize_entry("error", error),
+        }
     }
 }
 
@@ -343,8 +395,9 @@ fn notification_summary(body: Bytes) -> Result<NotificationSummary, FrameError> 
             })
         }
     };
-    let message =
-        json::notification_to_raw_json(envelope.bytes()).map_err(FrameError::undecodable)?;
+    let message = json::NOTIFICATION
+        .bytes_to_raw_json(envelope.bytes())
+        .map_err(FrameError::undecodable)?;
     Ok(NotificationSummary {
         class,
         request_id: envelope.request_id(),
@@ -371,7 +424,9 @@ fn request_summary(body: Bytes) -> Result<RequestSummary, FrameError> {
             message: None,
         });
     };
-    let message = json::request_to_raw_json(request.bytes()).map_err(FrameError::undecodable)?;
+    let message = json::REQUEST
+        .bytes_to_raw_json(request.bytes())
+        .map_err(FrameError::undecodable)?;
     Ok(RequestSummary {
         request_id: request.request_id(),
         kind: request.kind(),
@@ -384,44 +439,7 @@ fn request_summary(body: Bytes) -> Result<RequestSummary, FrameError> {
 impl Serialize for FrameRecord {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("index", &self.index)?;
-        match &self.outcome {
-            Outcome::Notification(n) => {
-                map.serialize_entry("class", n.class.as_str())?;
-                map.serialize_entry("request_id", &n.request_id)?;
-                map.serialize_entry("requester_id", &n.requester_id)?;
-                map.serialize_entry("code", &n.code.map(ResponseStatusCode::as_i32))?;
-                map.serialize_entry("code_name", &n.code.and_then(ResponseStatusCode::name))?;
-                map.serialize_entry(
-                    "code_category",
-                    &n.code
-                        .and_then(ResponseStatusCode::category)
-                        .map(|c| c.en()),
-                )?;
-                map.serialize_entry(
-                    "close_status",
-                    &n.close_status.map(SessionCloseStatus::as_i32),
-                )?;
-                map.serialize_entry(
-                    "close_status_name",
-                    &n.close_status.and_then(SessionCloseStatus::name),
-                )?;
-                map.serialize_entry("reason", &n.reason)?;
-                map.serialize_entry("relayed_kind", &n.relayed_kind.and_then(RequestKind::name))?;
-                map.serialize_entry("data_kind", &n.data_kind.and_then(DataKind::name))?;
-                map.serialize_entry("size", &n.size)?;
-                map.serialize_entry("message", &n.message)?;
-            }
-            Outcome::Request(r) => {
-                map.serialize_entry("class", r.class_name())?;
-                map.serialize_entry("request_id", &r.request_id)?;
-                map.serialize_entry("kind", &r.kind.and_then(RequestKind::name))?;
-                map.serialize_entry("gateway_rejection", &r.gateway_rejection)?;
-                map.serialize_entry("size", &r.size)?;
-                map.serialize_entry("message", &r.message)?;
-            }
-            Outcome::Error(error) => map.serialize_entry("error", error)?,
-        }
+        self.serialize_entries(&mut map)?;
         map.end()
     }
 }

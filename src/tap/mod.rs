@@ -32,6 +32,9 @@
 //! ```
 
 mod display;
+mod follow;
+mod pairing;
+mod summary;
 
 use std::future::Future;
 use std::io::{self, Write};
@@ -46,13 +49,17 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::mpsc::{self, error::TrySendError, Sender};
 
-pub use display::{DirectionTotals, NotShown, TapSummary};
+pub use summary::{DirectionTotals, NotShown, TapSummary};
+
+// How lines are printed: the record writer's formats.
+pub use crate::inspect::OutputFormat;
 
 use crate::codec::Limits;
 use crate::role::RoleKind;
 // The tap's connections are TCP or WebSocket, as everywhere in the crate.
 pub use crate::transport::TransportKind;
-use display::{Counters, Display, Event};
+use display::{Display, Event};
+use summary::Counters;
 
 /// How much is read from a socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
@@ -60,16 +67,6 @@ const READ_CHUNK: usize = 16 * 1024;
 /// The former name of [`TransportKind`].
 #[deprecated(since = "0.2.0", note = "use `turms_wire::transport::TransportKind`")]
 pub type Transport = TransportKind;
-
-/// How lines are printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum OutputFormat {
-    /// Readable lines.
-    #[default]
-    Text,
-    /// One JSON object per line.
-    Json,
-}
 
 /// Where a direction's counts and decoding state are kept: `c2s` (what the gateway receives)
 /// first, then `s2c`, the order records and summaries print them in.

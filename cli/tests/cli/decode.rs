@@ -8,11 +8,11 @@ use std::sync::mpsc::{self, Receiver};
 
 use prost_reflect::MessageDescriptor;
 use serde_json::Value;
-use turms_wire::json::{self, NOTIFICATION_TYPE, REQUEST_TYPE};
+use turms_wire::json::{MessageType, NOTIFICATION, REQUEST};
 use turms_wire::status::{ResponseStatusCode, SessionCloseStatus};
 
 use turms_wire_test_support::data::{self, parse_json, read_json, BadEntry, Vector};
-use turms_wire_test_support::proto_json_eq::compare_message;
+use turms_wire_test_support::proto_json_eq::{compare_message, Rule};
 use turms_wire_test_support::wait;
 
 fn turms_wire(args: &[&str], stdin: Option<&[u8]>) -> Output {
@@ -58,12 +58,12 @@ fn decode(args: &[&str], stdin: Option<&[u8]>) -> (i32, Vec<Value>) {
     (code, lines)
 }
 
-fn descriptor(name: &str) -> MessageDescriptor {
-    json::message_descriptor(name).unwrap()
+fn descriptor(message_type: &MessageType) -> MessageDescriptor {
+    message_type.descriptor().clone()
 }
 
 /// Asserts that the `message` JSON of a decoded frame is the expected one, as proto3 JSON
-/// values compare.
+/// values compare; a plain `-0.0` is written, as Google writes it.
 #[track_caller]
 fn assert_same_message(descriptor: &MessageDescriptor, expected: &Value, got: &Value, what: &str) {
     let comparison = compare_message(descriptor, expected, got);
@@ -71,6 +71,10 @@ fn assert_same_message(descriptor: &MessageDescriptor, expected: &Value, got: &V
         comparison.is_equal(),
         "{what}: {:?}",
         comparison.differences
+    );
+    assert!(
+        !comparison.rules.contains(&Rule::NegativeZeroDefault),
+        "{what}: a plain -0.0 went missing"
     );
 }
 
@@ -134,7 +138,7 @@ fn check_notification(line: &Value, vector: &Value, what: &str) {
         .and_then(|c| SessionCloseStatus::from_i32(c as i32).name());
     assert_eq!(line["close_status_name"].as_str(), close_name, "{what}");
     assert_same_message(
-        &descriptor(NOTIFICATION_TYPE),
+        &descriptor(&NOTIFICATION),
         &vector["message"],
         &line["message"],
         what,
@@ -177,7 +181,7 @@ fn every_request_vector_as_one_message() {
     let (code, lines) = decode(&args, None);
     assert_eq!(code, 0);
     assert_eq!(lines.len(), vectors.len());
-    let descriptor = descriptor(REQUEST_TYPE);
+    let descriptor = descriptor(&REQUEST);
     let mut heartbeats = 0;
     for (i, (line, vector)) in lines.iter().zip(&vectors).enumerate() {
         let what = &vector.name;
@@ -399,12 +403,7 @@ fn every_valid_edge_case_decodes_and_lenient_ones_as_documented() {
         assert_eq!(code, 0, "{file}: {line}");
         assert!(line.get("error").is_none(), "{file}: {line}");
         if let Some(expected) = &bad.message {
-            assert_same_message(
-                &descriptor(NOTIFICATION_TYPE),
-                expected,
-                &line["message"],
-                file,
-            );
+            assert_same_message(&descriptor(&NOTIFICATION), expected, &line["message"], file);
         }
     }
     assert_eq!(checked, 10);

@@ -1,0 +1,355 @@
+//! Writing records as JSON lines or text lines.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::time::{Duration, SystemTime};
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use super::record::{Body, Record};
+
+/// How records are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum OutputFormat {
+    /// Readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Writes [`Record`]s to any [`Write`], one per line, as JSON or as text.
+///
+/// The writer does not buffer: give it a [`BufWriter`](std::io::BufWriter) (and
+/// [`flush`](RecordWriter::flush) it) where lines come fast, or a locked standard stream where
+/// each line should go out at once. Records given the same time print it formatted once.
+#[derive(Debug)]
+pub struct RecordWriter<W> {
+    out: W,
+    format: OutputFormat,
+    /// The last time formatted, and its RFC 3339 text: every frame of a chunk has its time.
+    last_time: Option<(SystemTime, String)>,
+}
+
+impl<W: Write> RecordWriter<W> {
+    /// A writer of `format` lines to `out`.
+    pub fn new(out: W, format: OutputFormat) -> RecordWriter<W> {
+        RecordWriter {
+            out,
+            format,
+            last_time: None,
+        }
+    }
+
+    /// The format it writes.
+    pub fn format(&self) -> OutputFormat {
+        self.format
+    }
+
+    /// Writes one record and its line break (the text of an event may hold line breaks of its
+    /// own, as the tap's summary does).
+    pub fn write(&mut self, record: &Record<'_>) -> io::Result<()> {
+        let time = record.time.map(|time| formatted(&mut self.last_time, time));
+        match self.format {
+            OutputFormat::Json => {
+                serde_json::to_writer(&mut self.out, &JsonLine { record, time })?;
+                self.out.write_all(b"\n")
+            }
+            OutputFormat::Text => writeln!(self.out, "{}", TextLine { record, time }),
+        }
+    }
+
+    /// Flushes the underlying writer.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// The underlying writer.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
+    /// The underlying writer, to write to it directly.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    /// Gives the underlying writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+/// The RFC 3339 text of `time`, from `cache` when it holds the same time.
+fn formatted(cache: &mut Option<(SystemTime, String)>, time: SystemTime) -> &str {
+    let rfc3339 = |time| humantime::format_rfc3339_micros(time).to_string();
+    let entry = cache.get_or_insert_with(|| (time, rfc3339(time)));
+    if entry.0 != time {
+        *entry = (time, rfc3339(time));
+    }
+    &entry.1
+}
+
+fn latency_ms(latency: Duration) -> f64 {
+    latency.as_micros() as f64 / 1000.0
+}
+
+/// A record as one JSON object, in the order of [`Record`]'s table.
+struct JsonLine<'r, 'a> {
+    record: &'r Record<'a>,
+    time: Option<&'r str>,
+}
+
+impl Serialize for JsonLine<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let record = self.record;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(time) = self.time {
+            map.serialize_entry("time", time)?;
+        }
+        if let Some(conn) = record.conn {
+            map.serialize_entry("conn", &conn)?;
+        }
+        if let Some(dir) = record.dir {
+            map.serialize_entry("dir", dir.inbound_direction())?;
+        }
+        match &record.body {
+            Body::Frame(frame) => frame.serialize_entries(&mut map)?,
+            Body::Event { name, .. } => map.serialize_entry("event", name)?,
+        }
+        for (name, value) in &record.fields {
+            map.serialize_entry(name, value)?;
+        }
+        if let Some(kind) = record.request_kind {
+            map.serialize_entry("request_kind", kind)?;
+        }
+        if let Some(latency) = record.latency {
+            map.serialize_entry("latency_ms", &latency_ms(latency))?;
+        }
+        if let Some(file) = record.file {
+            map.serialize_entry("file", file)?;
+        }
+        map.end()
+    }
+}
+
+/// A record as one line of text, without its line break.
+struct TextLine<'r, 'a> {
+    record: &'r Record<'a>,
+    time: Option<&'r str>,
+}
+
+impl fmt::Display for TextLine<'_, '_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let record = self.record;
+        if let Some(file) = record.file {
+            write!(out, "{file}: ")?;
+        }
+        // Lines about the whole run (a listening line, a summary) are their text alone.
+        if let Some(conn) = record.conn {
+            if let Some(time) = self.time {
+                write!(out, "{} ", time_of_day(time))?;
+            }
+            write!(out, "#{conn} ")?;
+            if let Some(dir) = record.dir {
+                write!(out, "{} ", dir.inbound_direction())?;
+            }
+        }
+        match &record.body {
+            Body::Frame(frame) => write!(out, "{frame}")?,
+            Body::Event { text, .. } => write!(out, "{text}")?,
+        }
+        if let Some(latency) = record.latency {
+            let kind = record.request_kind.unwrap_or("request");
+            write!(out, " <- {kind} after {:.3} ms", latency_ms(latency))?;
+        }
+        Ok(())
+    }
+}
+
+/// `HH:MM:SS.ffffff` of an RFC 3339 time.
+fn time_of_day(rfc3339: &str) -> &str {
+    rfc3339.get(11..26).unwrap_or(rfc3339)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use bytes::Bytes;
+    use prost::Message;
+    use serde_json::value::RawValue;
+
+    use super::*;
+    use crate::inspect::{inspect_notification, FieldValue};
+    use crate::proto::TurmsNotification;
+    use crate::role::RoleKind;
+
+    fn written(format: OutputFormat, records: &[Record<'_>]) -> String {
+        let mut writer = RecordWriter::new(Vec::new(), format);
+        for record in records {
+            writer.write(record).unwrap();
+        }
+        String::from_utf8(writer.into_inner()).unwrap()
+    }
+
+    /// 2023-11-14T22:13:20.000250Z
+    fn at(micros: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000) + Duration::from_micros(micros)
+    }
+
+    fn response() -> crate::inspect::FrameRecord {
+        let body = TurmsNotification {
+            request_id: Some(5),
+            code: Some(1000),
+            ..Default::default()
+        };
+        inspect_notification(2, Bytes::from(body.encode_to_vec()))
+    }
+
+    #[test]
+    fn a_frame_line_wraps_the_frame_record_in_the_common_fields() {
+        let frame = response();
+        let object = serde_json::to_string(&frame).unwrap();
+        let inner = &object[1..object.len() - 1];
+        let line = Record::frame(&frame)
+            .at(at(250))
+            .conn(7)
+            .dir(RoleKind::Client)
+            .request_kind(Some("create_message_request"))
+            .latency(Duration::from_micros(1_234));
+        assert_eq!(
+            written(OutputFormat::Json, std::slice::from_ref(&line)),
+            format!(
+                "{{\"time\":\"2023-11-14T22:13:20.000250Z\",\"conn\":7,\"dir\":\"s2c\",{inner},\
+                 \"request_kind\":\"create_message_request\",\"latency_ms\":1.234}}\n"
+            )
+        );
+        assert_eq!(
+            written(OutputFormat::Text, &[line]),
+            format!("22:13:20.000250 #7 s2c {frame} <- create_message_request after 1.234 ms\n")
+        );
+
+        // Alone, it is exactly `decode`'s line; with a file, the file follows it.
+        let alone = Record::frame(&frame);
+        assert_eq!(
+            written(OutputFormat::Json, std::slice::from_ref(&alone)),
+            format!("{object}\n")
+        );
+        assert_eq!(written(OutputFormat::Text, &[alone]), format!("{frame}\n"));
+        let in_file = Record::frame(&frame).file("a.bin");
+        assert_eq!(
+            written(OutputFormat::Json, std::slice::from_ref(&in_file)),
+            format!("{{{inner},\"file\":\"a.bin\"}}\n")
+        );
+        assert_eq!(
+            written(OutputFormat::Text, &[in_file]),
+            format!("a.bin: {frame}\n")
+        );
+    }
+
+    #[test]
+    fn a_latency_without_a_kind_answers_a_request() {
+        let frame = response();
+        let line = Record::frame(&frame)
+            .conn(1)
+            .latency(Duration::from_micros(500));
+        let text = written(OutputFormat::Text, std::slice::from_ref(&line));
+        assert_eq!(text, format!("#1 {frame} <- request after 0.500 ms\n"));
+        let json = written(OutputFormat::Json, &[line]);
+        assert!(json.ends_with(",\"latency_ms\":0.5}\n"), "{json}");
+        assert!(!json.contains("request_kind"), "{json}");
+    }
+
+    #[test]
+    fn event_fields_keep_their_order_and_json_embeds_as_is() {
+        let raw = RawValue::from_string("{\"float_value\":0.1,\"b\":[1,2]}".to_owned()).unwrap();
+        let line = Record::event("probe", &"a probe")
+            .field("null", FieldValue::Null)
+            .field("bool", true)
+            .field("int", -3i32)
+            .field("uint", u64::MAX)
+            .field("float", 2.5)
+            .field("str", "quote \" and ✓")
+            .field("owned", String::from("x"))
+            .field("absent", None::<&str>)
+            .field("message", raw);
+        assert_eq!(
+            written(OutputFormat::Json, std::slice::from_ref(&line)),
+            "{\"event\":\"probe\",\"null\":null,\"bool\":true,\"int\":-3,\
+             \"uint\":18446744073709551615,\"float\":2.5,\"str\":\"quote \\\" and ✓\",\
+             \"owned\":\"x\",\"absent\":null,\"message\":{\"float_value\":0.1,\"b\":[1,2]}}\n"
+        );
+        // Fields are JSON only: the text line is the event's text.
+        assert_eq!(written(OutputFormat::Text, &[line]), "a probe\n");
+    }
+
+    #[test]
+    fn lines_about_a_connection_start_with_its_time_and_number() {
+        let text = "open from 127.0.0.1:5";
+        let records = [
+            Record::event("listening", &"listening on …").at(at(0)),
+            Record::event("open", &text).at(at(1)).conn(2),
+            Record::event("gap", &"gap")
+                .at(at(1))
+                .conn(2)
+                .dir(RoleKind::Gateway),
+            Record::event("close", &"close").conn(2),
+        ];
+        assert_eq!(
+            written(OutputFormat::Text, &records),
+            "listening on …\n22:13:20.000001 #2 open from 127.0.0.1:5\n\
+             22:13:20.000001 #2 c2s gap\n#2 close\n"
+        );
+        let json = written(OutputFormat::Json, &records);
+        let lines: Vec<&str> = json.lines().collect();
+        assert_eq!(
+            lines[0],
+            "{\"time\":\"2023-11-14T22:13:20.000000Z\",\"event\":\"listening\"}"
+        );
+        assert_eq!(
+            lines[2],
+            "{\"time\":\"2023-11-14T22:13:20.000001Z\",\"conn\":2,\"dir\":\"c2s\",\"event\":\"gap\"}"
+        );
+        assert_eq!(lines[3], "{\"conn\":2,\"event\":\"close\"}");
+    }
+
+    #[test]
+    fn each_time_is_written_as_given() {
+        // The cache of the last time must not stick: alternate between two.
+        let records: Vec<Record<'_>> = [0, 0, 999_999, 0, 1_000_000]
+            .into_iter()
+            .map(|micros| Record::event("tick", &"tick").at(at(micros)))
+            .collect();
+        let json = written(OutputFormat::Json, &records);
+        let times: Vec<&str> = json.lines().map(|line| &line[9..36]).collect();
+        assert_eq!(
+            times,
+            [
+                "2023-11-14T22:13:20.000000Z",
+                "2023-11-14T22:13:20.000000Z",
+                "2023-11-14T22:13:20.999999Z",
+                "2023-11-14T22:13:20.000000Z",
+                "2023-11-14T22:13:21.000000Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_writer_reports_write_errors() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        for format in [OutputFormat::Json, OutputFormat::Text] {
+            let mut writer = RecordWriter::new(Closed, format);
+            let error = writer.write(&Record::event("x", &"x")).unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::BrokenPipe, "{format:?}");
+        }
+    }
+}
