@@ -407,7 +407,8 @@ impl Envelope {
 }
 
 /// Scans a non-empty `TurmsNotification` frame into `env` (which starts as the default).
-#[inline]
+/// Inlined into the classification, so that `env` can live in registers.
+#[inline(always)]
 pub(crate) fn notification(buf: &[u8], env: &mut Envelope) -> Result<(), ClassifyError> {
     let fault = Fault::new(None);
     let r = Reader::new(buf, Span::new(0, buf.len()), Message::Notification, &fault);
