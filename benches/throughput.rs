@@ -195,8 +195,14 @@ fn inbound_requests<M: Measurement>(
     group.finish();
 }
 
-/// Rounds of alternated passes, for the ratios.
-const PAIRS: usize = 25;
+/// Rounds of alternated passes, for the ratios: 25, or `TURMS_BENCH_ROUNDS` (1 to count
+/// instructions under callgrind, where time means nothing).
+fn rounds() -> usize {
+    std::env::var("TURMS_BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(25)
+}
 
 /// One measured path of [`paired_ratios`].
 type Pass = (&'static str, fn(&[u8]) -> usize);
@@ -222,8 +228,9 @@ fn paired_ratios(name: &str, wire: &[u8], passes: &[Pass], wall: bool) {
     for &(_, pass) in passes {
         time(pass);
     }
-    let mut times = vec![Vec::with_capacity(PAIRS); passes.len()];
-    for round in 0..PAIRS {
+    let rounds = rounds();
+    let mut times = vec![Vec::with_capacity(rounds); passes.len()];
+    for round in 0..rounds {
         let mut order: Vec<usize> = (0..passes.len()).collect();
         if round % 2 == 1 {
             order.reverse();
@@ -233,7 +240,7 @@ fn paired_ratios(name: &str, wire: &[u8], passes: &[Pass], wall: bool) {
         }
     }
     let ratios = |path: usize, to: usize| {
-        let mut r: Vec<f64> = (0..PAIRS).map(|k| times[path][k] / times[to][k]).collect();
+        let mut r: Vec<f64> = (0..rounds).map(|k| times[path][k] / times[to][k]).collect();
         r.sort_by(f64::total_cmp);
         r
     };
@@ -278,7 +285,10 @@ fn run<M: Measurement>(mut criterion: Criterion<M>, clock: &str) {
     report(&rows, since);
     let wall = clock == "wall";
     println!();
-    println!("Each path ÷ the bare floor, {PAIRS} rounds of alternated passes ({clock}):");
+    println!(
+        "Each path ÷ the bare floor, {} rounds of alternated passes ({clock}):",
+        rounds()
+    );
     println!("| corpus | path | median × bare | quartiles | range | median × framing |");
     println!("|---|---|---:|---:|---:|---:|");
     let client: [Pass; 3] = [
