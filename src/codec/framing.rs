@@ -183,12 +183,14 @@ impl Default for Framing {
 }
 
 /// Why [`Framing::decode_slow`] has no frame to hand out.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 enum Stop {
     /// The frame is not wholly here yet.
     Wait,
     /// The stream has failed (now or earlier).
     Failed(Fault),
+    /// An error that does not end the stream (none of `read_length_prefix`'s today).
+    Error(FramingError),
 }
 
 impl Framing {
@@ -233,11 +235,11 @@ impl Framing {
                 let prefix = match read_length_prefix(src) {
                     Ok(Some(prefix)) => prefix,
                     Ok(None) => return Err(Stop::Wait),
+                    Err(FramingError::VarintTooLong) => return Err(self.stop(Fault::VarintTooLong)),
                     Err(FramingError::LengthOverflow { declared }) => {
                         return Err(self.stop(Fault::LengthOverflow(declared)))
                     }
-                    // The only other error of `read_length_prefix`.
-                    Err(_) => return Err(self.stop(Fault::VarintTooLong)),
+                    Err(other) => return Err(Stop::Error(other)),
                 };
                 let max = self.limits.max_inbound_frame();
                 if prefix.length > max {
@@ -280,6 +282,7 @@ impl Decoder for Framing {
                 Ok(len) => (0, len),
                 Err(Stop::Wait) => return Ok(None),
                 Err(Stop::Failed(fault)) => return Err(fault.into()),
+                Err(Stop::Error(error)) => return Err(error),
             },
         };
         // The prefix goes with the frame and is cut off the frozen `Bytes`, which is a pointer
