@@ -85,6 +85,10 @@ fn inbound(corpus: &Corpus) {
         .build()
         .expect("runtime");
 
+    let (a, b, n) = count(&wire[..], paths::bare);
+    assert_eq!(n, frames);
+    row(name, "bare", frames, (a, b));
+
     let (a, b, n) = count(&wire[..], paths::framing);
     assert_eq!(n, frames);
     row(name, "framing", frames, (a, b));
@@ -140,8 +144,9 @@ fn main() {
     }
     let a = corpus::session_mix();
     let b = corpus::notif_vectors_repeated();
-    // `--write-corpus DIR`: write both TCP streams, for benchmarks in other languages
-    // (benches/java/run.sh).
+    let requests = paths::request_stream();
+    // `--write-corpus DIR`: write the TCP streams, for benchmarks in other languages
+    // (benches/java/run.sh) and for profiling outside the harness.
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--write-corpus") {
         let dir = std::path::Path::new(args.get(at + 1).expect("--write-corpus DIR"));
@@ -151,6 +156,9 @@ fn main() {
             std::fs::write(&path, &corpus.wire).expect("corpus written");
             println!("{} -> {}", corpus.describe(), path.display());
         }
+        let path = dir.join("requests.bin");
+        std::fs::write(&path, &requests.wire).expect("corpus written");
+        println!("{} -> {}", requests.describe(), path.display());
         return;
     }
     println!("{}", a.describe());
@@ -162,6 +170,14 @@ fn main() {
     println!("|---|---|---:|---:|---:|---:|");
     inbound(&a);
     inbound(&b);
+    let wire = &requests.wire[..];
+    let frames = requests.frames;
+    let (x, y, n) = count(wire, paths::bare);
+    assert_eq!(n, frames);
+    row("requests", "bare", frames, (x, y));
+    let (x, y, n) = count(wire, paths::gateway);
+    assert_eq!(n, frames);
+    row("requests", "gateway", frames, (x, y));
     outbound(&a);
     outbound(&b);
     let (pool, order) = corpus::requests(corpus::TARGET_BYTES / 5);

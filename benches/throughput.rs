@@ -1,12 +1,15 @@
 //! Throughput of every inbound and outbound path over the same two 50 MB corpora
-//! (`support/corpus.rs`): framing alone (the floor), framing + classification, framing + full
-//! prost decode, the TCP and WebSocket client transports, and encoding.
+//! (`support/corpus.rs`) and a 50 MB stream of requests: the bare floor (a hand-written
+//! framing loop, the reference), the framing decoder, framing + classification (both ends'
+//! codecs), framing + full prost decode, the TCP and WebSocket client transports, and encoding.
 //!
 //! One iteration processes a whole corpus; criterion reports its time and bytes/s, and the
-//! table printed at the end turns the same estimates into ns/frame, frames/s and the ratio to
-//! the framing floor. Time is the benchmarking thread's CPU time (`support/clock.rs`);
+//! table printed at the end turns the same estimates into ns/frame, frames/s and the ratios to
+//! the bare floor and to the framing decoder. The ratios that the goals are about are measured
+//! again at the end in alternated pairs of passes (`paired_ratios`), which a shared machine
+//! disturbs far less. Time is the benchmarking thread's CPU time (`support/clock.rs`);
 //! `TURMS_BENCH_CLOCK=wall` measures wall-clock time instead. Run with
-//! `cargo bench --bench throughput`.
+//! `cargo bench --bench throughput`; `-- nomatch` runs the paired ratios alone.
 
 #[path = "support/clock.rs"]
 mod clock;
@@ -37,6 +40,7 @@ fn inbound<M: Measurement>(c: &mut Criterion<M>, corpus: &Corpus, rows: &mut Vec
         .expect("runtime");
 
     // Check the paths once, outside any measurement.
+    assert_eq!(paths::bare(&wire), frames);
     assert_eq!(paths::framing(&wire), frames);
     assert_eq!(paths::classify(&wire), frames);
 
@@ -47,6 +51,9 @@ fn inbound<M: Measurement>(c: &mut Criterion<M>, corpus: &Corpus, rows: &mut Vec
         .measurement_time(Duration::from_secs(3));
     let name = corpus.name;
     let n = wire.len();
+    bench(&mut group, rows, name, "bare", frames, n, |b| {
+        b.iter(|| paths::bare(&wire))
+    });
     bench(&mut group, rows, name, "framing", frames, n, |b| {
         b.iter(|| paths::framing(&wire))
     });
@@ -158,72 +165,145 @@ fn outbound<M: Measurement>(c: &mut Criterion<M>, a: &Corpus, b: &Corpus, rows: 
     group.finish();
 }
 
-/// Alternated passes of framing and classification, for their ratio.
-const PAIRS: usize = 25;
+/// The gateway's inbound path over the request stream: the bare floor, the framing decoder
+/// and `GatewayCodec`.
+fn inbound_requests<M: Measurement>(
+    c: &mut Criterion<M>,
+    requests: &paths::RequestStream,
+    rows: &mut Vec<Row>,
+) {
+    let wire = &requests.wire[..];
+    let frames = requests.frames;
+    assert_eq!(paths::bare(wire), frames);
+    assert_eq!(paths::framing_gateway(wire), frames);
+    assert_eq!(paths::gateway(wire), frames);
+    let mut group = c.benchmark_group("requests");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let n = wire.len();
+    bench(&mut group, rows, "requests", "bare", frames, n, |b| {
+        b.iter(|| paths::bare(wire))
+    });
+    bench(&mut group, rows, "requests", "framing", frames, n, |b| {
+        b.iter(|| paths::framing_gateway(wire))
+    });
+    bench(&mut group, rows, "requests", "gateway", frames, n, |b| {
+        b.iter(|| paths::gateway(wire))
+    });
+    group.finish();
+}
 
-/// Measures classify ÷ framing in pairs of whole passes over the corpus, one right after the
-/// other (in alternating order), so that both passes of a pair see the same machine: on a
-/// shared machine the floor itself moves by several percent between criterion's groups, which
-/// moves a ratio of two separately taken means with it.
-fn paired_ratio(corpus: &Corpus, wall: bool) -> String {
-    let wire = Bytes::from(corpus.wire.clone());
+/// Rounds of alternated passes, for the ratios: 25, or `TURMS_BENCH_ROUNDS` (1 to count
+/// instructions under callgrind, where time means nothing).
+fn rounds() -> usize {
+    std::env::var("TURMS_BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(25)
+}
+
+/// One measured path of [`paired_ratios`].
+type Pass = (&'static str, fn(&[u8]) -> usize);
+
+/// Measures each path against the bare floor in rounds of whole passes over the stream, one
+/// right after the other (each round in the opposite order to the one before), so that the
+/// passes of a round see the same machine: on a shared machine the floor itself moves by
+/// several percent between criterion's groups, which moves a ratio of two separately taken
+/// means with it. Prints one row per path: the median ratio to the floor, its quartiles and
+/// range over the rounds, and the median ratio to the framing decoder.
+fn paired_ratios(name: &str, wire: &[u8], passes: &[Pass], wall: bool) {
     let time = |pass: fn(&[u8]) -> usize| {
         let (wall_start, cpu_start) = (std::time::Instant::now(), clock::now());
-        std::hint::black_box(pass(&wire));
+        std::hint::black_box(pass(wire));
         if wall {
             wall_start.elapsed()
         } else {
             clock::now().saturating_sub(cpu_start)
         }
+        .as_secs_f64()
     };
-    // One unmeasured pair first: caches and the allocator warm up.
-    time(paths::framing);
-    time(paths::classify);
-    let mut ratios: Vec<f64> = (0..PAIRS)
-        .map(|i| {
-            let (framing, classify) = if i % 2 == 0 {
-                let f = time(paths::framing);
-                (f, time(paths::classify))
-            } else {
-                let c = time(paths::classify);
-                (time(paths::framing), c)
-            };
-            classify.as_secs_f64() / framing.as_secs_f64()
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
-    format!(
-        "| {} | {:.2} | {:.2}–{:.2} | {:.2}–{:.2} |",
-        corpus.name,
-        at(0.5),
-        at(0.25),
-        at(0.75),
-        ratios[0],
-        ratios[ratios.len() - 1]
-    )
+    // One unmeasured round first: caches and the allocator warm up.
+    for &(_, pass) in passes {
+        time(pass);
+    }
+    let rounds = rounds();
+    let mut times = vec![Vec::with_capacity(rounds); passes.len()];
+    for round in 0..rounds {
+        let mut order: Vec<usize> = (0..passes.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            times[i].push(time(passes[i].1));
+        }
+    }
+    let ratios = |path: usize, to: usize| {
+        let mut r: Vec<f64> = (0..rounds).map(|k| times[path][k] / times[to][k]).collect();
+        r.sort_by(f64::total_cmp);
+        r
+    };
+    let at = |r: &[f64], q: f64| r[((r.len() - 1) as f64 * q).round() as usize];
+    let floor = passes
+        .iter()
+        .position(|p| p.0 == "bare")
+        .expect("a bare pass");
+    let framing = passes.iter().position(|p| p.0 == "framing");
+    for (i, &(path, _)) in passes.iter().enumerate() {
+        let r = ratios(i, floor);
+        let f = framing.map_or_else(
+            || "–".to_owned(),
+            |f| format!("{:.2}", at(&ratios(i, f), 0.5)),
+        );
+        println!(
+            "| {name} | {path} | {:.2} | {:.2}–{:.2} | {:.2}–{:.2} | {f} |",
+            at(&r, 0.5),
+            at(&r, 0.25),
+            at(&r, 0.75),
+            r[0],
+            r[r.len() - 1],
+        );
+    }
 }
 
 fn run<M: Measurement>(mut criterion: Criterion<M>, clock: &str) {
     let since = SystemTime::now();
     let a = corpus::session_mix();
     let b = corpus::notif_vectors_repeated();
+    let requests = paths::request_stream();
     eprintln!("{}", a.describe());
     eprintln!("{}", b.describe());
+    eprintln!("{}", requests.describe());
     let mut rows = Vec::new();
     inbound(&mut criterion, &a, &mut rows);
     inbound(&mut criterion, &b, &mut rows);
+    inbound_requests(&mut criterion, &requests, &mut rows);
     outbound(&mut criterion, &a, &b, &mut rows);
     criterion.final_summary();
     println!("\nclock: {clock}");
     report(&rows, since);
     let wall = clock == "wall";
     println!();
-    println!("classify ÷ framing in {PAIRS} alternated pairs of passes ({clock}):");
-    println!("| corpus | median | quartiles | range |");
-    println!("|---|---:|---:|---:|");
-    println!("{}", paired_ratio(&a, wall));
-    println!("{}", paired_ratio(&b, wall));
+    println!(
+        "Each path ÷ the bare floor, {} rounds of alternated passes ({clock}):",
+        rounds()
+    );
+    println!("| corpus | path | median × bare | quartiles | range | median × framing |");
+    println!("|---|---|---:|---:|---:|---:|");
+    let client: [Pass; 3] = [
+        ("bare", paths::bare),
+        ("framing", paths::framing),
+        ("classify", paths::classify),
+    ];
+    paired_ratios(a.name, &a.wire, &client, wall);
+    paired_ratios(b.name, &b.wire, &client, wall);
+    let gateway: [Pass; 3] = [
+        ("bare", paths::bare),
+        ("framing", paths::framing_gateway),
+        ("gateway", paths::gateway),
+    ];
+    paired_ratios("requests", &requests.wire, &gateway, wall);
 }
 
 fn main() {

@@ -40,7 +40,47 @@ where
     frames
 }
 
-/// Framing alone: one `Bytes` per frame, nothing looked at. The floor.
+/// The bare floor: the least any framing can do, written out by hand. Each read is copied in
+/// as in [`read_through`]; then the varint is parsed from the buffer's bytes, a whole frame is
+/// waited for, and the frame is split off (`split_to(len).freeze()`). No limit, no state, no
+/// error beyond "not yet": the reference every other path is measured against.
+#[inline(never)]
+pub fn bare(wire: &[u8]) -> usize {
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut frames = 0;
+    for chunk in wire.chunks(READ_CHUNK) {
+        buf.extend_from_slice(chunk);
+        loop {
+            let b = &buf[..];
+            let mut len = 0u64;
+            let mut i = 0;
+            let mut done = false;
+            while i < b.len() && i < 5 {
+                len |= u64::from(b[i] & 0x7f) << (7 * i);
+                i += 1;
+                if b[i - 1] & 0x80 == 0 {
+                    done = true;
+                    break;
+                }
+            }
+            if !done {
+                break;
+            }
+            let len = len as usize;
+            if b.len() - i < len {
+                break;
+            }
+            bytes::Buf::advance(&mut buf, i);
+            let frame: Bytes = buf.split_to(len).freeze();
+            black_box(frame);
+            frames += 1;
+        }
+    }
+    assert!(buf.is_empty(), "the corpus ends on a frame boundary");
+    frames
+}
+
+/// Framing alone (`codec::Framing`): one `Bytes` per frame, nothing looked at.
 #[inline(never)]
 pub fn framing(wire: &[u8]) -> usize {
     read_through(wire, Framing::client(), |frame| {
@@ -53,6 +93,33 @@ pub fn framing(wire: &[u8]) -> usize {
 pub fn classify(wire: &[u8]) -> usize {
     read_through(wire, ClientCodec::new(), |item| {
         black_box(item.expect("corpus frames classify"));
+    })
+}
+
+/// The framing decoder with the gateway's limits (the inbound cap lifted as in [`gateway`]).
+#[inline(never)]
+pub fn framing_gateway(wire: &[u8]) -> usize {
+    let framing = Framing::new(
+        RoleKind::Gateway
+            .limits()
+            .with_max_inbound_frame(MAX_FRAME_LENGTH),
+    );
+    read_through(wire, framing, |frame| {
+        black_box(frame);
+    })
+}
+
+/// The gateway's codec over a stream of requests: the `ClientFrame`s a gateway gets. Some
+/// request vectors are larger than the gateway's 16 KiB: the inbound cap is lifted.
+#[inline(never)]
+pub fn gateway(wire: &[u8]) -> usize {
+    let codec = GatewayCodec::with_limits(
+        RoleKind::Gateway
+            .limits()
+            .with_max_inbound_frame(MAX_FRAME_LENGTH),
+    );
+    read_through(wire, codec, |item| {
+        black_box(item.expect("corpus requests classify"));
     })
 }
 
@@ -164,6 +231,33 @@ pub fn encode_notifications(
         }
     }
     dst
+}
+
+/// The request corpus as a gateway receives it: the TCP stream of about 50 MB of requests
+/// (`corpus::requests`), encoded as a client sends them.
+pub struct RequestStream {
+    pub wire: Vec<u8>,
+    pub frames: usize,
+}
+
+impl RequestStream {
+    pub fn describe(&self) -> String {
+        format!(
+            "requests: {} frames, {} wire bytes, {:.1} bytes/frame",
+            self.frames,
+            self.wire.len(),
+            self.wire.len() as f64 / self.frames as f64
+        )
+    }
+}
+
+pub fn request_stream() -> RequestStream {
+    let (pool, order) = super::corpus::requests(super::corpus::TARGET_BYTES);
+    let wire = encode_requests(&pool, &order, BytesMut::new()).to_vec();
+    RequestStream {
+        wire,
+        frames: order.len(),
+    }
 }
 
 /// Encodes requests (`pool` in `order`) as a client sends them.

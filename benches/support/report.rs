@@ -1,6 +1,6 @@
 //! The table printed after a criterion run: each benchmark's mean time per iteration (one
 //! pass over a corpus), read back from criterion's estimates, as ns/frame, frames/s, MB/s and
-//! the ratio to the framing floor of the same corpus.
+//! the ratios to the bare floor and to the framing decoder of the same corpus.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -66,26 +66,29 @@ fn mean_ns(row: &Row, since: SystemTime) -> Option<f64> {
 
 pub fn report(rows: &[Row], since: SystemTime) {
     println!();
-    println!("| corpus | path | frames | ns/frame | frames/s | MB/s | × framing |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
+    println!("| corpus | path | frames | ns/frame | frames/s | MB/s | × bare | × framing |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for row in rows {
         let Some(ns) = mean_ns(row, since) else {
             continue;
         };
-        let floor = rows
-            .iter()
-            .find(|r| r.group == row.group && r.id == "framing")
-            .and_then(|r| mean_ns(r, since));
+        let ratio = |id: &str| {
+            rows.iter()
+                .find(|r| r.group == row.group && r.id == id)
+                .and_then(|r| mean_ns(r, since))
+                .map_or_else(|| "–".to_owned(), |f| format!("{:.2}", ns / f))
+        };
         let per_frame = ns / row.frames as f64;
         println!(
-            "| {} | {} | {} | {:.1} | {:.2} M | {:.0} | {} |",
+            "| {} | {} | {} | {:.1} | {:.2} M | {:.0} | {} | {} |",
             row.group,
             row.id,
             row.frames,
             per_frame,
             row.frames as f64 / ns * 1e3,
             row.bytes as f64 / ns * 1e3,
-            floor.map_or_else(|| "–".to_owned(), |f| format!("{:.2}", ns / f)),
+            ratio("bare"),
+            ratio("framing"),
         );
     }
 }

@@ -182,31 +182,68 @@ impl Default for Framing {
     }
 }
 
-impl Decoder for Framing {
-    type Item = Bytes;
-    type Error = FramingError;
+/// Why [`Framing::decode_slow`] has no frame to hand out.
+#[derive(Debug)]
+enum Stop {
+    /// The frame is not wholly here yet.
+    Wait,
+    /// The stream has failed (now or earlier).
+    Failed(Fault),
+    /// An error that does not end the stream (none of `read_length_prefix`'s today).
+    Error(FramingError),
+}
 
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FramingError> {
+impl Framing {
+    /// The common case, taken without touching the state: between frames, with a prefix of one
+    /// or two bytes (bodies below 16 KiB) within the inbound limit and the whole frame in
+    /// `src`. Returns (prefix length, body length); anything else is for
+    /// [`decode_slow`](Self::decode_slow), which checks it all again.
+    #[inline(always)]
+    fn whole_frame(&self, src: &[u8]) -> Option<(usize, usize)> {
+        if !matches!(self.state, State::Head) {
+            return None;
+        }
+        let (prefix_len, len) = match *src {
+            [first, ..] if first < 0x80 => (1, usize::from(first)),
+            [first, second, ..] if second < 0x80 => {
+                (2, usize::from(first & 0x7f) | usize::from(second) << 7)
+            }
+            _ => return None,
+        };
+        // The limit is checked on the header, as on the slow path: a frame over it (or one not
+        // wholly here yet) goes there, which fails it or waits for the rest.
+        if len > self.limits.max_inbound_frame() || src.len() - prefix_len < len {
+            return None;
+        }
+        Some((prefix_len, len))
+    }
+
+    /// Everything but the common case: longer prefixes, a frame not wholly received, a limit
+    /// exceeded, a failed stream. Consumes the prefix once it is read and accepted, and returns
+    /// the body length once the whole body is in `src`.
+    #[cold]
+    #[inline(never)]
+    fn decode_slow(&mut self, src: &mut BytesMut) -> Result<usize, Stop> {
         let len = match self.state {
             State::Failed(fault) => {
                 // The bytes after a bad prefix cannot be framed; don't let them pile up.
                 src.clear();
-                return Err(fault.into());
+                return Err(Stop::Failed(fault));
             }
             State::Body { len } => len,
             State::Head => {
                 let prefix = match read_length_prefix(src) {
                     Ok(Some(prefix)) => prefix,
-                    Ok(None) => return Ok(None),
-                    Err(FramingError::VarintTooLong) => return Err(self.fail(Fault::VarintTooLong)),
+                    Ok(None) => return Err(Stop::Wait),
+                    Err(FramingError::VarintTooLong) => return Err(self.stop(Fault::VarintTooLong)),
                     Err(FramingError::LengthOverflow { declared }) => {
-                        return Err(self.fail(Fault::LengthOverflow(declared)))
+                        return Err(self.stop(Fault::LengthOverflow(declared)))
                     }
-                    Err(other) => return Err(other),
+                    Err(other) => return Err(Stop::Error(other)),
                 };
                 let max = self.limits.max_inbound_frame();
                 if prefix.length > max {
-                    return Err(self.fail(Fault::FrameTooLarge {
+                    return Err(self.stop(Fault::FrameTooLarge {
                         len: prefix.length,
                         max,
                     }));
@@ -218,10 +255,41 @@ impl Decoder for Framing {
         };
         if src.len() < len {
             src.reserve((len - src.len()).min(MAX_RESERVE));
-            return Ok(None);
+            return Err(Stop::Wait);
         }
         self.state = State::Head;
-        Ok(Some(src.split_to(len).freeze()))
+        Ok(len)
+    }
+
+    fn stop(&mut self, fault: Fault) -> Stop {
+        self.state = State::Failed(fault);
+        Stop::Failed(fault)
+    }
+}
+
+impl Decoder for Framing {
+    type Item = Bytes;
+    type Error = FramingError;
+
+    // Always inlined: the fast path is a few instructions, and a call would return its
+    // 40-byte result through memory.
+    #[inline(always)]
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FramingError> {
+        let (prefix_len, len) = match self.whole_frame(src) {
+            Some(frame) => frame,
+            // The slow path has consumed the prefix already.
+            None => match self.decode_slow(src) {
+                Ok(len) => (0, len),
+                Err(Stop::Wait) => return Ok(None),
+                Err(Stop::Failed(fault)) => return Err(fault.into()),
+                Err(Stop::Error(error)) => return Err(error),
+            },
+        };
+        // The prefix goes with the frame and is cut off the frozen `Bytes`, which is a pointer
+        // bump; advancing the `BytesMut` past it would cost as much as the split.
+        let mut frame = src.split_to(prefix_len + len).freeze();
+        frame.advance(prefix_len);
+        Ok(Some(frame))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FramingError> {

@@ -74,7 +74,9 @@ impl<R: Role> Decoder for Codec<R> {
     type Item = Result<R::Inbound, MalformedFrame>;
     type Error = FramingError;
 
-    #[inline]
+    // Always inlined, with the framing's fast path and the classification: returned from a
+    // call, the classified frame would pass through memory once more.
+    #[inline(always)]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, FramingError> {
         Ok(self.framing.decode(src)?.map(R::classify))
     }

@@ -31,6 +31,15 @@ impl ClientFrame {
     /// classified (see [`ServerFrame::try_classify`](super::ServerFrame::try_classify)).
     #[inline]
     pub fn try_classify(frame: Bytes) -> Result<ClientFrame, (ClassifyError, Bytes)> {
+        ClientFrame::try_classify_inlined(frame)
+    }
+
+    /// [`try_classify`](ClientFrame::try_classify), always inlined into the codecs (see
+    /// [`ServerFrame`](super::ServerFrame)'s).
+    #[inline(always)]
+    pub(crate) fn try_classify_inlined(
+        frame: Bytes,
+    ) -> Result<ClientFrame, (ClassifyError, Bytes)> {
         if frame.is_empty() {
             return Ok(ClientFrame::Heartbeat);
         }

@@ -63,7 +63,9 @@ impl NotificationEnvelope {
     #[inline(always)]
     pub(crate) fn merged(bytes: &[u8], env: &Envelope) -> Option<Box<Merged>> {
         if env.has(scan::DATA_REPEATED | scan::RELAYED_REPEATED) {
-            Some(Self::merge_repeated(bytes, env))
+            // The presence bits alone, by value: the envelope's address stays private to the
+            // scan, whose fields can then live in registers.
+            Some(Self::merge_repeated(bytes, env.present))
         } else {
             None
         }
@@ -71,11 +73,9 @@ impl NotificationEnvelope {
 
     #[cold]
     #[inline(never)]
-    fn merge_repeated(bytes: &[u8], env: &Envelope) -> Box<Merged> {
-        let repeated = |bit, field| {
-            env.has(bit)
-                .then(|| scan::concat_occurrences(bytes, 0, field))
-        };
+    fn merge_repeated(bytes: &[u8], present: u16) -> Box<Merged> {
+        let repeated =
+            |bit, field| (present & bit != 0).then(|| scan::concat_occurrences(bytes, 0, field));
         Box::new(Merged {
             data: repeated(scan::DATA_REPEATED, 7),
             relayed: repeated(scan::RELAYED_REPEATED, 12),

@@ -25,7 +25,7 @@ pub struct RequestFrame {
 
 impl RequestFrame {
     /// Scans a non-empty frame.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn scan(bytes: Bytes) -> Result<RequestFrame, (ClassifyError, Bytes)> {
         let mut scan = RequestScan::default();
         if let Err(error) = scan::request(&bytes, &mut scan) {

@@ -407,7 +407,8 @@ impl Envelope {
 }
 
 /// Scans a non-empty `TurmsNotification` frame into `env` (which starts as the default).
-#[inline]
+/// Inlined into the classification, so that `env` can live in registers.
+#[inline(always)]
 pub(crate) fn notification(buf: &[u8], env: &mut Envelope) -> Result<(), ClassifyError> {
     let fault = Fault::new(None);
     let r = Reader::new(buf, Span::new(0, buf.len()), Message::Notification, &fault);
@@ -493,7 +494,7 @@ fn notification_fields(
                 if !env.has(RELAYED_UNREADABLE) {
                     let fault = Fault::new(None);
                     let inner = Reader::new(buf, span, Message::Notification, &fault);
-                    if request_fields(inner, RECURSION_LIMIT - 1, relayed).is_err() {
+                    if relayed_fields(inner, relayed).is_err() {
                         env.present |= RELAYED_UNREADABLE;
                     }
                 }
@@ -591,10 +592,30 @@ fn user_session(buf: &[u8], span: Span, scan: &mut DataScan) -> Read<()> {
     Ok(())
 }
 
+/// Whether a field was seen: as wide as the fields around it, so that [`RequestScan`] has no
+/// padding. The enums a classified request travels in ([`ClientFrame`](super::ClientFrame)
+/// and the `Result`s and `Option` around it) keep their tags in its spare values; next to a
+/// `bool`, the seven bytes of padding were copied in odd pieces at every move, which stalled
+/// the loads that read them back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub(crate) enum Seen {
+    #[default]
+    No = 0,
+    Yes = 1,
+}
+
+impl Seen {
+    #[inline(always)]
+    pub fn then_some<T>(self, value: T) -> Option<T> {
+        (self == Seen::Yes).then_some(value)
+    }
+}
+
 /// What classification learns about a `TurmsRequest`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct RequestScan {
-    pub has_request_id: bool,
+    pub has_request_id: Seen,
     pub request_id: i64,
     /// The last `kind` member's field number; 0 when there is none.
     pub kind: u32,
@@ -609,7 +630,11 @@ pub(crate) struct RequestScan {
 }
 
 /// Scans a non-empty `TurmsRequest` frame into `scan` (which starts as the default).
-#[inline]
+///
+/// Inlined with the field loop into the codec, so that `scan` lives in registers: written
+/// through memory by a called function, it was read back right away with wider loads than
+/// the stores, which the processor cannot forward.
+#[inline(always)]
 pub(crate) fn request(buf: &[u8], scan: &mut RequestScan) -> Result<(), ClassifyError> {
     let fault = Fault::new(None);
     let r = Reader::new(buf, Span::new(0, buf.len()), Message::Request, &fault);
@@ -629,20 +654,26 @@ pub(crate) fn relayed_request(relayed: &[u8]) -> Option<RequestScan> {
         &fault,
     );
     let mut scan = RequestScan::default();
-    request_fields(r, RECURSION_LIMIT - 1, &mut scan).ok()?;
+    relayed_fields(r, &mut scan).ok()?;
     Some(scan)
+}
+
+/// [`request_fields`] of a relayed request, out of line.
+#[inline(never)]
+fn relayed_fields(r: Reader<'_, '_>, scan: &mut RequestScan) -> Read<()> {
+    request_fields(r, RECURSION_LIMIT - 1, scan)
 }
 
 /// Reads a `TurmsRequest`'s fields, continuing `scan` (a repeated relayed request merges into
 /// the earlier one). `budget` is prost's recursion count at that message.
-#[inline]
+#[inline(always)]
 fn request_fields(mut r: Reader<'_, '_>, budget: u32, scan: &mut RequestScan) -> Read<()> {
     while r.has_remaining() {
         let at = r.pos();
         match r.varint()? {
             0x08 => {
                 scan.request_id = r.varint()? as i64;
-                scan.has_request_id = true;
+                scan.has_request_id = Seen::Yes;
             }
             0x12 => {
                 r.len_span(2)?;

@@ -57,6 +57,17 @@ impl ServerFrame {
     /// reference-count increment and decrement on every frame, malformed or not.
     #[inline]
     pub fn try_classify(frame: Bytes) -> Result<ServerFrame, (ClassifyError, Bytes)> {
+        ServerFrame::try_classify_inlined(frame)
+    }
+
+    /// [`try_classify`](ServerFrame::try_classify), always inlined: the codecs call this, one
+    /// copy per role and transport. Called out of line, the 120-byte frame comes back through
+    /// memory, written field by field and read back right away in wider pieces, which the
+    /// processor cannot forward from its store buffer: that stall cost more than the scan.
+    #[inline(always)]
+    pub(crate) fn try_classify_inlined(
+        frame: Bytes,
+    ) -> Result<ServerFrame, (ClassifyError, Bytes)> {
         if frame.is_empty() {
             return Ok(ServerFrame::HeartbeatAck);
         }

@@ -148,11 +148,13 @@ impl Role for Client {
     type Inbound = ServerFrame;
     type Outbound = TurmsRequest;
 
-    #[inline]
+    #[inline(always)]
     fn classify(body: Bytes) -> Result<ServerFrame, MalformedFrame> {
         // The bytes come back from the classifier rather than from a clone made beforehand: a
         // clone is an atomic increment and decrement of the reference count on every frame.
-        ServerFrame::try_classify(body).map_err(|(error, bytes)| MalformedFrame { bytes, error })
+        // Inlined whole into the codec, so that the frame is built where the caller takes it.
+        ServerFrame::try_classify_inlined(body)
+            .map_err(|(error, bytes)| MalformedFrame { bytes, error })
     }
 }
 
@@ -161,9 +163,10 @@ impl Role for Gateway {
     type Inbound = ClientFrame;
     type Outbound = TurmsNotification;
 
-    #[inline]
+    #[inline(always)]
     fn classify(body: Bytes) -> Result<ClientFrame, MalformedFrame> {
-        ClientFrame::try_classify(body).map_err(|(error, bytes)| MalformedFrame { bytes, error })
+        ClientFrame::try_classify_inlined(body)
+            .map_err(|(error, bytes)| MalformedFrame { bytes, error })
     }
 }
 
