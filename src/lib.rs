@@ -87,6 +87,8 @@ pub mod inspect;
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json;
+#[cfg(any(feature = "tap", feature = "capture"))]
+mod pairing;
 pub mod proto;
 pub mod role;
 #[cfg(feature = "session")]
