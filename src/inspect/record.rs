@@ -21,7 +21,7 @@ use crate::role::RoleKind;
 /// | `conn` | [`conn`](Record::conn) | the connection, numbered from 1 |
 /// | `dir` | [`dir`](Record::dir) | `c2s` or `s2c`: the direction, named by the end that receives |
 /// | `index`, `class`, …, `message` or `error` | [`frame`](Record::frame) | the frame ([`FrameRecord`]) |
-/// | `event` | [`event`](Record::event) | what happened (`open`, `close`, `gap`, …) |
+/// | `event` | [`event`](Record::event) | what happened (`open`, `close`, `gap`, …); absent from a line of [`fields`](Record::fields) alone |
 /// | any | [`field`](Record::field) | the event's own fields, in the order given |
 /// | `request_kind` | [`request_kind`](Record::request_kind) | the request a response answers (`heartbeat` for an ack) |
 /// | `latency_ms` | [`latency`](Record::latency) | from that request to its response |
@@ -79,6 +79,10 @@ pub(super) enum Body<'a> {
         name: &'a str,
         text: &'a dyn fmt::Display,
     },
+    /// Fields alone, neither a frame nor a named event (a UDP datagram's record).
+    Fields {
+        text: &'a dyn fmt::Display,
+    },
 }
 
 impl<'a> Record<'a> {
@@ -90,6 +94,12 @@ impl<'a> Record<'a> {
     /// A line for the event `name` (`"open"`, `"close"`, …), whose text line is `text`.
     pub fn event(name: &'a str, text: &'a dyn fmt::Display) -> Record<'a> {
         Record::with_body(Body::Event { name, text })
+    }
+
+    /// A line made of its [`field`](Record::field)s alone, neither a frame nor a named event
+    /// (a UDP datagram's record: `index`, `transport`, `class`, …), whose text line is `text`.
+    pub fn fields(text: &'a dyn fmt::Display) -> Record<'a> {
+        Record::with_body(Body::Fields { text })
     }
 
     fn with_body(body: Body<'a>) -> Record<'a> {
@@ -170,6 +180,7 @@ impl fmt::Debug for Record<'_> {
             Body::Event { name, text } => {
                 debug.field("event", name).field("text", &text.to_string())
             }
+            Body::Fields { text } => debug.field("text", &text.to_string()),
         };
         debug
             .field("fields", &self.fields)

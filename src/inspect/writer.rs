@@ -116,6 +116,7 @@ impl Serialize for JsonLine<'_, '_> {
         match &record.body {
             Body::Frame(frame) => frame.serialize_entries(&mut map)?,
             Body::Event { name, .. } => map.serialize_entry("event", name)?,
+            Body::Fields { .. } => {}
         }
         for (name, value) in &record.fields {
             map.serialize_entry(name, value)?;
@@ -157,7 +158,7 @@ impl fmt::Display for TextLine<'_, '_> {
         }
         match &record.body {
             Body::Frame(frame) => write!(out, "{frame}")?,
-            Body::Event { text, .. } => write!(out, "{text}")?,
+            Body::Event { text, .. } | Body::Fields { text } => write!(out, "{text}")?,
         }
         if let Some(latency) = record.latency {
             let kind = record.request_kind.unwrap_or("request");
