@@ -61,15 +61,36 @@ use std::io::Read;
 use std::time::Duration;
 
 mod container;
+mod decode;
 mod error;
 mod event;
 mod flows;
 mod link;
+mod preamble;
 mod reassembly;
+#[cfg(feature = "json")]
+mod record;
+mod resync;
+mod stream;
+mod summary;
+mod udp;
 
 pub use container::CaptureFormat;
+pub use decode::{
+    Answer, CaptureDecoder, CapturedDatagram, CapturedFrame, Classified, DecodeConfig, Decoded,
+    DecodedKind, MAX_PENDING_HEARTBEATS, MAX_PENDING_REQUESTS,
+};
 pub use error::CaptureError;
 pub use event::{CloseHow, Event, EventKind, Ignored, NotDecoded, Summary, Timestamp};
+pub use preamble::ProxyHeader;
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use record::DecodedWriter;
+pub use resync::RESYNC_FRAMES;
+pub use summary::{DecodeSummary, DirectionCounts};
+pub use udp::Datagram;
+// Why a direction cannot be followed further, shared with the tap.
+pub use crate::transport::StreamError;
 
 use container::{Container, Record};
 // Which way bytes went is named by the end that receives them (`c2s`: the gateway); how a
