@@ -5,7 +5,6 @@ mod props;
 mod real;
 mod seeds;
 mod streams;
-mod writer;
 
 use turms_wire::capture::{
     CaptureConfig, CaptureError, CaptureReader, ConnId, Event, EventKind, RoleKind, Summary,

@@ -1,6 +1,7 @@
 //! Synthesizes captures byte by byte, independently of the libraries the reader uses: IPv4 and
 //! IPv6 packets (TCP with chosen sequence numbers and flags, UDP, fragments, extension headers),
-//! the link headers of every supported link type, and pcap and pcapng containers.
+//! the link headers of every supported link type, and pcap and pcapng containers. Plain `std`:
+//! the reader's tests, the tool's tests and the capture benchmark all write with it.
 
 use std::net::{IpAddr, SocketAddr};
 
