@@ -268,10 +268,7 @@ fn with_record<T>(
                 super::CaptureError::Io { .. } => "io",
                 super::CaptureError::ConflictingPort { .. } => "conflicting_port",
             };
-            let detail = error.to_string();
-            let object =
-                json!({"layer": ErrorLayer::Capture.as_str(), "kind": kind, "detail": detail});
-            let raw = to_raw_value(&object).expect("a JSON object");
+            let raw = error_object(ErrorLayer::Capture, kind, error.to_string());
             let line = common(decoded, Record::event("error", &text)).field("error", raw);
             write(&line, true)
         }
@@ -329,15 +326,21 @@ fn datagram_fields<'a>(line: Record<'a>, datagram: &'a CapturedDatagram) -> Reco
                 Datagram::Notification(_) => line.field("notification", "open_connection"),
             }
         }
-        Err(error) => {
-            let object = json!({
-                "layer": ErrorLayer::Udp.as_str(),
-                "kind": error.kind_name(),
-                "detail": error.to_string(),
-            });
-            line.field("error", to_raw_value(&object).expect("a JSON object"))
-        }
+        Err(error) => line.field(
+            "error",
+            error_object(ErrorLayer::Udp, error.kind_name(), error.to_string()),
+        ),
     }
+}
+
+/// `{"layer", "kind", "detail"}`, in that order, as a frame's error prints.
+fn error_object(layer: ErrorLayer, kind: &'static str, detail: String) -> Box<RawValue> {
+    let error = FrameError {
+        layer,
+        kind,
+        detail,
+    };
+    to_raw_value(&error).expect("an error serializes")
 }
 
 /// A datagram's text line.
