@@ -1,6 +1,7 @@
 //! The capture reader: containers and link types, reassembly, closing, limits, real captures.
 
 mod containers;
+mod decode;
 mod props;
 mod real;
 mod seeds;
