@@ -286,9 +286,10 @@ fn with_record<T>(
 
 /// The fields every record of a decoded capture may have: time, connection, direction.
 fn common<'a>(decoded: &Decoded, mut record: Record<'a>) -> Record<'a> {
-    if let Some(time) = decoded.time {
-        record = record.at(time.to_system_time());
-    }
+    record = match decoded.time {
+        Some(time) => record.at(time.to_system_time()),
+        None => record.at_unknown_time(),
+    };
     if let Some(conn) = decoded.conn {
         record = record.conn(conn.0);
     }

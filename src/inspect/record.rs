@@ -17,7 +17,7 @@ use crate::role::RoleKind;
 ///
 /// | key | set by | meaning |
 /// |---|---|---|
-/// | `time` | [`at`](Record::at) | when (RFC 3339, UTC, microseconds) |
+/// | `time` | [`at`](Record::at), [`at_unknown_time`](Record::at_unknown_time) | when (RFC 3339, UTC, microseconds), or `null` |
 /// | `conn` | [`conn`](Record::conn) | the connection, numbered from 1 |
 /// | `dir` | [`dir`](Record::dir) | `c2s` or `s2c`: the direction, named by the end that receives |
 /// | `index`, `class`, …, `message` or `error` | [`frame`](Record::frame) | the frame ([`FrameRecord`]) |
@@ -62,6 +62,8 @@ use crate::role::RoleKind;
 #[derive(Clone)]
 pub struct Record<'a> {
     pub(super) time: Option<SystemTime>,
+    /// The line has a time, which is not known (written `"time": null`).
+    pub(super) time_unknown: bool,
     pub(super) conn: Option<u64>,
     pub(super) dir: Option<RoleKind>,
     pub(super) body: Body<'a>,
@@ -105,6 +107,7 @@ impl<'a> Record<'a> {
     fn with_body(body: Body<'a>) -> Record<'a> {
         Record {
             time: None,
+            time_unknown: false,
             conn: None,
             dir: None,
             body,
@@ -119,6 +122,15 @@ impl<'a> Record<'a> {
     #[must_use]
     pub fn at(mut self, time: SystemTime) -> Record<'a> {
         self.time = Some(time);
+        self
+    }
+
+    /// When it happened is not known (a packet of a capture without a timestamp): the JSON
+    /// line says `"time": null`, the text line `--:--:--.------`.
+    #[must_use]
+    pub fn at_unknown_time(mut self) -> Record<'a> {
+        self.time = None;
+        self.time_unknown = true;
         self
     }
 

@@ -106,6 +106,8 @@ impl Serialize for JsonLine<'_, '_> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(time) = self.time {
             map.serialize_entry("time", time)?;
+        } else if record.time_unknown {
+            map.serialize_entry("time", &())?;
         }
         if let Some(conn) = record.conn {
             map.serialize_entry("conn", &conn)?;
@@ -150,6 +152,8 @@ impl fmt::Display for TextLine<'_, '_> {
         if let Some(conn) = record.conn {
             if let Some(time) = self.time {
                 write!(out, "{} ", time_of_day(time))?;
+            } else if record.time_unknown {
+                write!(out, "--:--:--.------ ")?;
             }
             write!(out, "#{conn} ")?;
             if let Some(dir) = record.dir {
