@@ -185,6 +185,7 @@ impl Follow {
                 } else {
                     buf.extend_from_slice(&bytes);
                     fed.failure = split_frames(buf, max, &mut fed.items);
+                    release_spare(buf);
                 }
             }
             Follow::Ws(ws) => {
@@ -200,6 +201,7 @@ impl Follow {
                         }
                     }
                 }
+                ws.release_spare();
             }
         }
         if fed.failure.is_some() {
@@ -227,6 +229,20 @@ impl Follow {
         };
         self.stop();
         error
+    }
+}
+
+/// Gives back the room a buffer grew to for a frame that has been handed out: what a
+/// connection holds between frames is what it has not yet handed out, not the largest frame
+/// it has seen (thousands of connections each keeping the room of their last large frame add
+/// up).
+pub(crate) fn release_spare(buf: &mut BytesMut) {
+    if buf.is_empty() {
+        if buf.capacity() > 0 {
+            *buf = BytesMut::new();
+        }
+    } else if buf.capacity() > 2 * buf.len() + 4096 {
+        *buf = BytesMut::from(&buf[..]);
     }
 }
 

@@ -154,6 +154,11 @@ impl WsStreamReader {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Gives back the room the buffers grew to for messages already handed out.
+    pub(crate) fn release_spare(&mut self) {
+        super::follow::release_spare(&mut self.buf);
+    }
+
     /// Bytes received but not yet part of a whole frame (or head).
     pub fn buffered(&self) -> usize {
         self.buf.len() + self.partial.as_ref().map_or(0, |p| p.payload.len())
