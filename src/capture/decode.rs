@@ -665,3 +665,16 @@ fn ws_item(item: WsItem) -> DecodedKind {
         WsItem::Binary(_) => unreachable!("binary messages are frames"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/capture.md states what an open connection costs the decoding layer, with nothing
+    /// held: its entry in the table (hash tables add an eighth or so).
+    #[test]
+    fn an_open_connection_costs_the_decoder_about_400_bytes() {
+        let entry = std::mem::size_of::<(ConnId, Conn)>() + 1;
+        assert!(entry * 9 / 8 <= 400, "{entry}");
+    }
+}
