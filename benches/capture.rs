@@ -204,7 +204,7 @@ fn big_capture(path: &Path, bytes: u64, open_at_once: usize) {
         }
         .encode_to_vec(),
     );
-    let mut flush = |pcap: &mut Pcap, written: &mut u64| {
+    let flush = |file: &mut BufWriter<File>, pcap: &mut Pcap, written: &mut u64| {
         let chunk = pcap.take_bytes();
         *written += chunk.len() as u64;
         file.write_all(&chunk).expect("write");
@@ -266,7 +266,7 @@ fn big_capture(path: &Path, bytes: u64, open_at_once: usize) {
                 step(&mut pcap, c.s2c(*s2c, &[0]));
                 *s2c += 1;
             }
-            flush(&mut pcap, &mut written);
+            flush(&mut file, &mut pcap, &mut written);
         }
         let cuts = [0, MSS, 2 * MSS, big.len()];
         for k in [2, 1, 0] {
@@ -280,9 +280,9 @@ fn big_capture(path: &Path, bytes: u64, open_at_once: usize) {
         for (c, (_, s2c)) in wave.iter().zip(&offsets) {
             step(&mut pcap, c.s2c_rst(*s2c + big.len() as u32));
         }
-        flush(&mut pcap, &mut written);
+        flush(&mut file, &mut pcap, &mut written);
     }
-    drop(flush);
+    file.flush().expect("flush");
     println!(
         "{}: {} bytes, {conns} connections ({open_at_once} open at once)",
         path.display(),

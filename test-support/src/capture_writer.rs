@@ -505,6 +505,10 @@ pub fn ws_frame(opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
     out
 }
 
+/// Bytes of a connection captured in one packet: when (µs since the epoch), whether they go
+/// to the server, their offset in that direction's stream, the bytes.
+pub type TimedSegment = (u64, bool, u32, Vec<u8>);
+
 /// The stream bytes of each direction of a connection, cut into segments written to a capture
 /// one packet at a time, with their own times.
 impl Conversation {
@@ -515,7 +519,7 @@ impl Conversation {
         &self,
         link: Link,
         start: u64,
-        segments: &[(u64, bool, u32, Vec<u8>)],
+        segments: &[TimedSegment],
         rst_after: Option<u32>,
     ) -> Vec<u8> {
         let mut pcap = Pcap::new(link.linktype(), false, false);

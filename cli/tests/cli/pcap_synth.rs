@@ -59,7 +59,7 @@ const TCP_SESSION: [&str; 9] = [
 ];
 
 /// The stream offset of each chunk, per direction, as segments for `Conversation::pcap`.
-fn segments(chunks: &[Chunk]) -> (Vec<(u64, bool, u32, Vec<u8>)>, u32, u32) {
+fn segments(chunks: &[Chunk]) -> (Vec<TimedSegment>, u32, u32) {
     let mut offsets = [0u32; 2];
     let segments = chunks
         .iter()
