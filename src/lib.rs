@@ -20,7 +20,8 @@
 //! * [`client`]: an async client for IM apps; [`gateway`]: an in-memory mock gateway to test
 //!   IM clients against; [`tap`]: a transparent proxy that prints live traffic.
 //! * [`udp`]: the experimental UDP signal datagrams (always built); `capture` (feature
-//!   `capture`, off by default): pcap and pcapng captures read into per-connection streams.
+//!   `capture`, off by default): pcap and pcapng captures read into per-connection streams and
+//!   decoded into frames, datagrams and events.
 //!
 //! # Features
 //!
@@ -36,7 +37,7 @@
 //! | `gateway` | [`gateway`]: the mock gateway (implies `ws`) |
 //! | `tls` | `wss://` for the client (rustls; implies `client`) |
 //! | `tap` | [`tap`]: the transparent proxy behind `turms-wire tap` (implies `json`, `ws`) |
-//! | `capture` | [`capture`]: pcap and pcapng captures of Turms traffic read into per-connection streams |
+//! | `capture` | [`capture`]: pcap and pcapng captures of Turms traffic read into per-connection streams and decoded into frames (with `json`, written by the record writer) |
 //!
 //! The command-line tool `turms-wire` is its own package, `turms-wire-cli`.
 //!
@@ -87,6 +88,8 @@ pub mod inspect;
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json;
+#[cfg(any(feature = "tap", feature = "capture"))]
+mod pairing;
 pub mod proto;
 pub mod role;
 #[cfg(feature = "session")]

@@ -108,6 +108,21 @@ pub enum UdpError {
     CodeOutOfRange(i32),
 }
 
+impl UdpError {
+    /// A stable snake_case identifier of the variant: `wrong_length`, `unknown_request_type`,
+    /// `unknown_device_type`, `unknown_notification`, `bad_reply_length`, `code_out_of_range`.
+    pub const fn kind_name(&self) -> &'static str {
+        match self {
+            Self::WrongLength { .. } => "wrong_length",
+            Self::UnknownRequestType(_) => "unknown_request_type",
+            Self::UnknownDeviceType(_) => "unknown_device_type",
+            Self::UnknownNotification(_) => "unknown_notification",
+            Self::BadReplyLength(_) => "bad_reply_length",
+            Self::CodeOutOfRange(_) => "code_out_of_range",
+        }
+    }
+}
+
 /// A request datagram, client to gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct UdpSignalRequest {

@@ -11,46 +11,57 @@ use turms_wire::inspect::{
 };
 use turms_wire::role::RoleKind;
 
-/// Decode a stream of Turms frames from FILEs or standard input.
+/// Decode a stream of Turms frames from FILEs or standard input, or every Turms connection of
+/// a packet capture (--pcap).
 ///
 /// Each frame is printed as soon as it has arrived. A frame whose body is not a valid message
 /// is reported and the next one follows; a broken length prefix ends the decode (every frame
 /// before it is printed first). Exit status 2 if any frame failed.
+///
+/// With --pcap, both directions of every TCP, WebSocket and UDP connection on the server ports
+/// are decoded, with their time, connection number and direction, and responses are paired
+/// with their requests. Exit status 2 also when a hole was found or a connection could not be
+/// decoded; 1 when the input is not a capture.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     turms-wire decode capture.bin\n  \
     turms-wire decode --type request --json < requests.bin\n  \
     turms-wire decode --framing none --input hex <<< '20 01 28 e8 07'\n  \
-    nc gateway 11510 < login.bin | turms-wire decode --json")]
+    nc gateway 11510 < login.bin | turms-wire decode --json\n  \
+    turms-wire decode --pcap turms.pcapng --json\n  \
+    tcpdump -U -i any -w - port 11510 | turms-wire decode --pcap -")]
 pub struct DecodeArgs {
     /// The input; standard input when absent or `-`. With `--framing none` each FILE is one
     /// message body (its name is printed with its record); with `--framing tcp` the FILEs are
     /// read as one stream, as `cat` joins them.
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", conflicts_with = "pcap")]
     files: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) capture: crate::pcap::PcapArgs,
 
     /// What the frames hold: what the gateway sends (notification) or what clients send
     /// (request).
-    #[arg(long = "type", value_enum, default_value_t = TypeArg::Notification)]
+    #[arg(long = "type", value_enum, default_value_t = TypeArg::Notification, conflicts_with = "pcap")]
     message_type: TypeArg,
 
     /// `tcp`: varint32 length-prefixed frames; `none`: the whole input is one message body
     /// (as a WebSocket binary message is; zero bytes are a heartbeat).
-    #[arg(long, value_enum, default_value_t = FramingArg::Tcp)]
+    #[arg(long, value_enum, default_value_t = FramingArg::Tcp, conflicts_with = "pcap")]
     framing: FramingArg,
 
     /// How the input spells the bytes; whitespace is ignored in hex and base64.
-    #[arg(long, value_enum, default_value_t = InputArg::Binary)]
+    #[arg(long, value_enum, default_value_t = InputArg::Binary, conflicts_with = "pcap")]
     input: InputArg,
 
     /// The largest frame accepted, in bytes [default: 8388608 for notifications, 16384 for
-    /// requests].
+    /// requests; with --pcap, both directions' limit].
     #[arg(long, value_name = "BYTES")]
-    max_frame: Option<usize>,
+    pub(crate) max_frame: Option<usize>,
 
     /// Print one JSON object per frame and line.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -97,12 +108,15 @@ impl DecodeArgs {
 }
 
 pub fn run(args: &DecodeArgs) -> ExitCode {
-    let options = args.options();
     let format = if args.json {
         OutputFormat::Json
     } else {
         OutputFormat::Text
     };
+    if let Some(path) = &args.capture.pcap {
+        return crate::pcap::run(args, path, format);
+    }
+    let options = args.options();
     let mut out = RecordWriter::new(BufWriter::new(io::stdout().lock()), format);
     let result = if args.files.len() > 1 && options.boundaries == Boundaries::WholeInput {
         decode_each_file(&args.files, options, &mut out)

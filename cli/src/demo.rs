@@ -2,6 +2,7 @@
 //! decoded.
 
 use std::fmt::Display;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -17,12 +18,20 @@ use turms_wire::ResponseStatusCode;
 /// process, alice connects over TCP and bob over WebSocket, both log in, alice sends bob a
 /// message, bob makes a request the gateway refuses, bob sends a heartbeat, and both log out.
 #[derive(Debug, Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// The address the mock gateway listens on for TCP (port 0: any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    tcp: SocketAddr,
+
+    /// The address it listens on for WebSocket.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    ws: SocketAddr,
+}
 
 const PASSWORD: &str = "123";
 const STEP_DEADLINE: Duration = Duration::from_secs(5);
 
-pub fn run(_args: &DemoArgs) -> ExitCode {
+pub fn run(args: &DemoArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -33,7 +42,7 @@ pub fn run(_args: &DemoArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(story()) {
+    match runtime.block_on(story(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("turms-wire demo failed: {failure}");
@@ -150,10 +159,10 @@ fn fail(what: &str, error: ClientError) -> String {
     format!("{what}: {error}")
 }
 
-async fn start_gateway() -> Result<GatewayHandle, String> {
+async fn start_gateway(args: &DemoArgs) -> Result<GatewayHandle, String> {
     GatewayBuilder::new()
-        .tcp(([127, 0, 0, 1], 0).into())
-        .ws(([127, 0, 0, 1], 0).into())
+        .tcp(args.tcp)
+        .ws(args.ws)
         .password(PASSWORD)
         // The gateway's own log would interleave with the frames; the frames tell it all.
         .on_event(|_| {})
@@ -172,8 +181,8 @@ async fn start_gateway() -> Result<GatewayHandle, String> {
         .map_err(|e| e.to_string())
 }
 
-async fn story() -> Result<(), String> {
-    let gateway = start_gateway().await?;
+async fn story(args: &DemoArgs) -> Result<(), String> {
+    let gateway = start_gateway(args).await?;
     let tcp = format!("tcp://{}", gateway.tcp_addr().ok_or("no TCP listener")?);
     let ws = gateway.ws_url().ok_or("no WebSocket listener")?;
     println!("turms-wire demo: a mock Turms gateway and two clients, every frame decoded");

@@ -10,6 +10,7 @@ mod code;
 mod decode;
 mod demo;
 mod gateway;
+mod pcap;
 mod probe;
 mod tap;
 

@@ -1,11 +1,19 @@
-//! Captured Turms traffic (pcap or pcapng) read into per-connection byte streams.
+//! Captured Turms traffic (pcap or pcapng) read into per-connection byte streams, and decoded
+//! into frames.
 //!
 //! A [`CaptureReader`] reads a capture from any [`Read`] (a file, or standard input as it
 //! arrives) and yields [`Event`]s: a connection opens, stream bytes of one direction become
 //! contiguous, a hole is found, a UDP datagram passes, a connection closes; a final
-//! [`Summary`] counts what was read and what was not used. Turning the streams into Turms frames
-//! is the next layer's business (TCP: varint-length frames; WebSocket: an HTTP upgrade, then
-//! binary messages; UDP: [`crate::udp`] datagrams).
+//! [`Summary`] counts what was read and what was not used.
+//!
+//! A [`CaptureDecoder`] is the layer above: it turns the streams into [`Decoded`] records,
+//! each frame classified as the end that received it ([`Classified`]: a
+//! [`ServerFrame`](crate::ServerFrame) or a [`ClientFrame`](crate::ClientFrame)) with its time,
+//! connection, direction and index, a response paired with its request and latency, UDP
+//! [`Datagram`]s, the WebSocket upgrade, PROXY headers, TLS connections, holes and
+//! resynchronisation, and a [`DecodeSummary`] last. With the `json` feature a
+//! [`DecodedWriter`] writes them as `turms-wire decode --pcap` prints them, with the crate's one
+//! record writer ([`crate::inspect::RecordWriter`]).
 //!
 //! ```
 //! use turms_wire::capture::{CaptureConfig, CaptureReader, EventKind};
@@ -22,6 +30,55 @@
 //! };
 //! assert_eq!(summary.packets, 0);
 //! assert!(reader.next().is_none());
+//! # Ok::<(), turms_wire::capture::CaptureError>(())
+//! ```
+//!
+//! A login request and its response on one connection, decoded:
+//!
+//! ```
+//! use turms_wire::capture::{CaptureDecoder, Classified, DecodeConfig, DecodedKind};
+//! use turms_wire::ServerFrame;
+//!
+//! # fn tcp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, seq: u32, flags: u8, data: &[u8]) -> Vec<u8> {
+//! #     let mut p = vec![0x45, 0];
+//! #     p.extend(((40 + data.len()) as u16).to_be_bytes());
+//! #     p.extend([0, 0, 0x40, 0, 64, 6, 0, 0]);
+//! #     p.extend(src);
+//! #     p.extend(dst);
+//! #     p.extend(sport.to_be_bytes());
+//! #     p.extend(dport.to_be_bytes());
+//! #     p.extend(seq.to_be_bytes());
+//! #     p.extend([0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+//! #     p.extend(data);
+//! #     p
+//! # }
+//! # fn pcap(packets: &[(u32, Vec<u8>)]) -> Vec<u8> {
+//! #     let mut file = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+//! #     file.extend(65535u32.to_le_bytes());
+//! #     file.extend(101u32.to_le_bytes()); // raw IP
+//! #     for (micros, packet) in packets {
+//! #         file.extend(1_700_000_000u32.to_le_bytes());
+//! #         file.extend(micros.to_le_bytes());
+//! #         file.extend((packet.len() as u32).to_le_bytes());
+//! #         file.extend((packet.len() as u32).to_le_bytes());
+//! #         file.extend(packet);
+//! #     }
+//! #     file
+//! # }
+//! let (client, server) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+//! let capture = pcap(&[
+//!     (0, tcp(client, 40000, server, 11510, 99, 0x02, &[])),      // SYN
+//!     (10, tcp(server, 11510, client, 40000, 499, 0x12, &[])),    // SYN-ACK
+//!     (20, tcp(client, 40000, server, 11510, 100, 0x18, &[0x02, 0x08, 0x07])), // request 7
+//!     (270, tcp(server, 11510, client, 40000, 500, 0x18, &[0x05, 0x20, 0x07, 0x28, 0xe8, 0x07])),
+//! ]);
+//! let records: Vec<_> = CaptureDecoder::new(&capture[..], DecodeConfig::default())?.collect();
+//! let DecodedKind::Frame(response) = &records[2].kind else { panic!("{:?}", records[2]) };
+//! let Ok(Classified::Server(ServerFrame::Response(frame))) = &response.frame else { panic!() };
+//! assert_eq!(frame.request_id(), 7);
+//! let answer = response.answers.expect("request 7 was captured");
+//! assert_eq!(answer.latency, Some(std::time::Duration::from_micros(250)));
+//! assert!(matches!(records.last().unwrap().kind, DecodedKind::End(_)));
 //! # Ok::<(), turms_wire::capture::CaptureError>(())
 //! ```
 //!
@@ -43,7 +100,12 @@
 //!   size and never guessed, and the choice between stopping and resynchronising after one —
 //!   decisions that depend on what the upper layer can do with a stream of varint frames;
 //! * the connection table (`flows`): Turms server ports, connection numbering, closing and
-//!   freeing state.
+//!   freeing state;
+//! * the decoding layer: reassembled bytes to Turms frames, which no packet library knows —
+//!   a direction's follower (`stream`: the PROXY preamble and TLS detection of `preamble`, then
+//!   the crate's TCP framing or WebSocket stream reader), the search for a frame boundary
+//!   after a hole (`resync`), UDP datagrams (`udp`), the decoder and its counts (`decode`,
+//!   `summary`) and their rendering by the record writer (`record`).
 //!
 //! # Memory
 //!
@@ -52,8 +114,10 @@
 //! [`CaptureConfig::max_buffered`] in all (past either, the hole in front is declared), plus the
 //! input buffer (one block of at most [`CaptureConfig::max_packet_len`] and 64 KiB of read
 //! ahead), the events of one packet, and about 300 bytes per live connection, freed at
-//! FIN/RST, after [`CaptureConfig::idle_timeout`] of capture time, or at the end. `docs/capture.md`
-//! has the numbers.
+//! FIN/RST, after [`CaptureConfig::idle_timeout`] of capture time, or at the end. The decoder
+//! adds about 400 bytes per open connection, what awaits an answer, and per direction the
+//! start of a frame not yet complete (at most the receiving end's limit) or a boundary
+//! search's window (at most 1 MiB). `docs/capture.md` has the numbers.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
@@ -61,15 +125,36 @@ use std::io::Read;
 use std::time::Duration;
 
 mod container;
+mod decode;
 mod error;
 mod event;
 mod flows;
 mod link;
+mod preamble;
 mod reassembly;
+#[cfg(feature = "json")]
+mod record;
+mod resync;
+mod stream;
+mod summary;
+mod udp;
 
 pub use container::CaptureFormat;
+pub use decode::{
+    Answer, CaptureDecoder, CapturedDatagram, CapturedFrame, Classified, DecodeConfig, Decoded,
+    DecodedKind, MAX_PENDING_HEARTBEATS, MAX_PENDING_REQUESTS,
+};
 pub use error::CaptureError;
 pub use event::{CloseHow, Event, EventKind, Ignored, NotDecoded, Summary, Timestamp};
+pub use preamble::ProxyHeader;
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use record::DecodedWriter;
+pub use resync::RESYNC_FRAMES;
+pub use summary::{DecodeSummary, DirectionCounts};
+pub use udp::Datagram;
+// Why a direction cannot be followed further, shared with the tap.
+pub use crate::transport::StreamError;
 
 use container::{Container, Record};
 // Which way bytes went is named by the end that receives them (`c2s`: the gateway); how a

@@ -66,6 +66,11 @@ pub enum ErrorLayer {
     Framing,
     /// The frame is intact but its body is not a valid message. Only this frame is lost.
     Message,
+    /// A UDP signal datagram is not a valid one ([`crate::udp`]). Only this datagram is lost.
+    Udp,
+    /// A packet capture cannot be read further (truncated, malformed). Nothing after it is
+    /// read.
+    Capture,
 }
 
 impl ErrorLayer {
@@ -75,6 +80,8 @@ impl ErrorLayer {
             ErrorLayer::Input => "input",
             ErrorLayer::Framing => "framing",
             ErrorLayer::Message => "message",
+            ErrorLayer::Udp => "udp",
+            ErrorLayer::Capture => "capture",
         }
     }
 }
@@ -366,9 +373,33 @@ pub fn inspect_frame(receiver: RoleKind, index: u64, body: Bytes) -> FrameRecord
     }
 }
 
+/// A frame a client received, classified beforehand (as a capture's decoder does), fully
+/// decoded: the same record as [`inspect_notification`] of its bytes.
+pub fn inspect_server_frame(index: u64, frame: &ServerFrame) -> FrameRecord {
+    let outcome = match server_frame_summary(frame) {
+        Ok(summary) => Outcome::Notification(summary),
+        Err(error) => Outcome::Error(error),
+    };
+    FrameRecord { index, outcome }
+}
+
+/// A frame the gateway received, classified beforehand, fully decoded: the same record as
+/// [`inspect_request`] of its bytes.
+pub fn inspect_client_frame(index: u64, frame: &ClientFrame) -> FrameRecord {
+    let outcome = match client_frame_summary(frame) {
+        Ok(summary) => Outcome::Request(summary),
+        Err(error) => Outcome::Error(error),
+    };
+    FrameRecord { index, outcome }
+}
+
 fn notification_summary(body: Bytes) -> Result<NotificationSummary, FrameError> {
-    let size = body.len();
     let frame = ServerFrame::classify(body).map_err(|e| FrameError::malformed(&e))?;
+    server_frame_summary(&frame)
+}
+
+fn server_frame_summary(frame: &ServerFrame) -> Result<NotificationSummary, FrameError> {
+    let size = frame.bytes().len();
     let class = frame.class();
     let Some(envelope) = frame.envelope() else {
         return Ok(NotificationSummary {
@@ -413,8 +444,12 @@ fn notification_summary(body: Bytes) -> Result<NotificationSummary, FrameError> 
 }
 
 fn request_summary(body: Bytes) -> Result<RequestSummary, FrameError> {
-    let size = body.len();
     let frame = ClientFrame::classify(body).map_err(|e| FrameError::malformed(&e))?;
+    client_frame_summary(&frame)
+}
+
+fn client_frame_summary(frame: &ClientFrame) -> Result<RequestSummary, FrameError> {
+    let size = frame.bytes().len();
     let ClientFrame::Request(request) = frame else {
         return Ok(RequestSummary {
             request_id: None,

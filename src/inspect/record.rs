@@ -17,11 +17,11 @@ use crate::role::RoleKind;
 ///
 /// | key | set by | meaning |
 /// |---|---|---|
-/// | `time` | [`at`](Record::at) | when (RFC 3339, UTC, microseconds) |
+/// | `time` | [`at`](Record::at), [`at_unknown_time`](Record::at_unknown_time) | when (RFC 3339, UTC, microseconds), or `null` |
 /// | `conn` | [`conn`](Record::conn) | the connection, numbered from 1 |
 /// | `dir` | [`dir`](Record::dir) | `c2s` or `s2c`: the direction, named by the end that receives |
 /// | `index`, `class`, …, `message` or `error` | [`frame`](Record::frame) | the frame ([`FrameRecord`]) |
-/// | `event` | [`event`](Record::event) | what happened (`open`, `close`, `gap`, …) |
+/// | `event` | [`event`](Record::event) | what happened (`open`, `close`, `gap`, …); absent from a line of [`fields`](Record::fields) alone |
 /// | any | [`field`](Record::field) | the event's own fields, in the order given |
 /// | `request_kind` | [`request_kind`](Record::request_kind) | the request a response answers (`heartbeat` for an ack) |
 /// | `latency_ms` | [`latency`](Record::latency) | from that request to its response |
@@ -62,6 +62,8 @@ use crate::role::RoleKind;
 #[derive(Clone)]
 pub struct Record<'a> {
     pub(super) time: Option<SystemTime>,
+    /// The line has a time, which is not known (written `"time": null`).
+    pub(super) time_unknown: bool,
     pub(super) conn: Option<u64>,
     pub(super) dir: Option<RoleKind>,
     pub(super) body: Body<'a>,
@@ -79,6 +81,10 @@ pub(super) enum Body<'a> {
         name: &'a str,
         text: &'a dyn fmt::Display,
     },
+    /// Fields alone, neither a frame nor a named event (a UDP datagram's record).
+    Fields {
+        text: &'a dyn fmt::Display,
+    },
 }
 
 impl<'a> Record<'a> {
@@ -92,9 +98,16 @@ impl<'a> Record<'a> {
         Record::with_body(Body::Event { name, text })
     }
 
+    /// A line made of its [`field`](Record::field)s alone, neither a frame nor a named event
+    /// (a UDP datagram's record: `index`, `transport`, `class`, …), whose text line is `text`.
+    pub fn fields(text: &'a dyn fmt::Display) -> Record<'a> {
+        Record::with_body(Body::Fields { text })
+    }
+
     fn with_body(body: Body<'a>) -> Record<'a> {
         Record {
             time: None,
+            time_unknown: false,
             conn: None,
             dir: None,
             body,
@@ -109,6 +122,15 @@ impl<'a> Record<'a> {
     #[must_use]
     pub fn at(mut self, time: SystemTime) -> Record<'a> {
         self.time = Some(time);
+        self
+    }
+
+    /// When it happened is not known (a packet of a capture without a timestamp): the JSON
+    /// line says `"time": null`, the text line `--:--:--.------`.
+    #[must_use]
+    pub fn at_unknown_time(mut self) -> Record<'a> {
+        self.time = None;
+        self.time_unknown = true;
         self
     }
 
@@ -170,6 +192,7 @@ impl fmt::Debug for Record<'_> {
             Body::Event { name, text } => {
                 debug.field("event", name).field("text", &text.to_string())
             }
+            Body::Fields { text } => debug.field("text", &text.to_string()),
         };
         debug
             .field("fields", &self.fields)

@@ -106,6 +106,8 @@ impl Serialize for JsonLine<'_, '_> {
         let mut map = serializer.serialize_map(None)?;
         if let Some(time) = self.time {
             map.serialize_entry("time", time)?;
+        } else if record.time_unknown {
+            map.serialize_entry("time", &())?;
         }
         if let Some(conn) = record.conn {
             map.serialize_entry("conn", &conn)?;
@@ -116,6 +118,7 @@ impl Serialize for JsonLine<'_, '_> {
         match &record.body {
             Body::Frame(frame) => frame.serialize_entries(&mut map)?,
             Body::Event { name, .. } => map.serialize_entry("event", name)?,
+            Body::Fields { .. } => {}
         }
         for (name, value) in &record.fields {
             map.serialize_entry(name, value)?;
@@ -149,6 +152,8 @@ impl fmt::Display for TextLine<'_, '_> {
         if let Some(conn) = record.conn {
             if let Some(time) = self.time {
                 write!(out, "{} ", time_of_day(time))?;
+            } else if record.time_unknown {
+                write!(out, "--:--:--.------ ")?;
             }
             write!(out, "#{conn} ")?;
             if let Some(dir) = record.dir {
@@ -157,7 +162,7 @@ impl fmt::Display for TextLine<'_, '_> {
         }
         match &record.body {
             Body::Frame(frame) => write!(out, "{frame}")?,
-            Body::Event { text, .. } => write!(out, "{text}")?,
+            Body::Event { text, .. } | Body::Fields { text } => write!(out, "{text}")?,
         }
         if let Some(latency) = record.latency {
             let kind = record.request_kind.unwrap_or("request");

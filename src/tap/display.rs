@@ -17,24 +17,34 @@ use serde_json::Value;
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::mpsc::Receiver;
 
-use super::follow::{Follow, Item};
-use super::pairing::{Paired, Pairing};
 use super::summary::{Counters, Tally, TapSummary};
 use super::{slot, TapConfig};
-use crate::inspect::{inspect_frame, FieldValue, FrameError, FrameRecord, Record, RecordWriter};
+use crate::frame::FrameClass;
+use crate::inspect::{
+    inspect_frame, ErrorLayer, FieldValue, FrameError, FrameRecord, Outcome, Record, RecordWriter,
+};
+use crate::pairing::{Paired, Pairing, Seen};
 use crate::role::RoleKind;
-use crate::transport::{TransportKind, WsItem};
+use crate::transport::follow::{Fed, Follow, Item};
+use crate::transport::{StreamError, TransportKind, WsItem};
+
+/// Requests awaiting a response, per connection; the oldest are forgotten beyond this.
+const MAX_PENDING_REQUESTS: usize = 4096;
+/// Heartbeats awaiting an ack, per connection; the oldest are forgotten beyond this.
+const MAX_PENDING_HEARTBEATS: usize = 256;
 
 /// What the copy loops and the accept loop tell the display.
 #[derive(Debug)]
 pub(crate) enum Event {
     /// The listener is bound.
     Listening { addr: SocketAddr },
-    /// A client connected.
+    /// A client connected (at `at`); its connection goes to `server`: the gateway's address,
+    /// or the upstream as given when it could not be reached.
     Open {
         conn: u64,
         at: Instant,
         peer: SocketAddr,
+        server: String,
     },
     /// The upstream could not be reached; the client was disconnected.
     UpstreamFailed {
@@ -71,7 +81,7 @@ struct ConnState {
     follow: [Follow; 2],
     /// The index of each direction's next record, by [`slot`].
     next_index: [u64; 2],
-    pairing: Pairing,
+    pairing: Pairing<Instant>,
 }
 
 /// Where the lines go.
@@ -158,13 +168,21 @@ impl<W: Write> Display<W> {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Listening { addr } => self.listening(addr),
-            Event::Open { conn, at, peer } => {
+            Event::Open {
+                conn,
+                at,
+                peer,
+                server,
+            } => {
                 self.conn(conn);
-                let text = format_args!("open from {peer}");
+                let transport = self.transport.as_str();
+                let text = format_args!("open from {peer} to {server} ({transport})");
                 let record = Record::event("open", &text)
                     .at(self.time(at))
                     .conn(conn)
-                    .field("peer", peer.to_string());
+                    .field("peer", peer.to_string())
+                    .field("server", server.as_str())
+                    .field("transport", transport);
                 self.out.write(&record);
             }
             Event::UpstreamFailed { conn, at, error } => {
@@ -184,7 +202,7 @@ impl<W: Write> Display<W> {
                 at,
                 bytes,
                 dropped_before,
-            } => self.data(conn, dir, at, &bytes, dropped_before),
+            } => self.data(conn, dir, at, bytes, dropped_before),
             Event::Close {
                 conn,
                 at,
@@ -204,12 +222,12 @@ impl<W: Write> Display<W> {
             ConnState {
                 follow: [follow(RoleKind::Gateway), follow(RoleKind::Client)],
                 next_index: [0, 0],
-                pairing: Pairing::default(),
+                pairing: Pairing::new(MAX_PENDING_REQUESTS, MAX_PENDING_HEARTBEATS),
             }
         })
     }
 
-    fn data(&mut self, conn: u64, dir: RoleKind, at: Instant, bytes: &[u8], dropped: u64) {
+    fn data(&mut self, conn: u64, dir: RoleKind, at: Instant, bytes: Bytes, dropped: u64) {
         let d = slot(dir);
         let state = self.conn(conn);
         if state.follow[d].is_stopped() {
@@ -230,7 +248,8 @@ impl<W: Write> Display<W> {
             self.out.write(&record);
             return;
         }
-        let fed = state.follow[d].feed(bytes);
+        let mut fed = Fed::default();
+        state.follow[d].feed(bytes, &mut fed);
         if fed.upgrade_refused {
             // Whatever the client sends next is not WebSocket frames.
             state.follow[slot(RoleKind::Gateway)].stop();
@@ -242,7 +261,7 @@ impl<W: Write> Display<W> {
             }
         }
         if let Some(error) = fed.failure {
-            self.failure(conn, dir, at, error);
+            self.failure(conn, dir, at, framing_error(&error));
         }
     }
 
@@ -261,7 +280,7 @@ impl<W: Write> Display<W> {
         let index = state.next_index[slot(dir)];
         state.next_index[slot(dir)] += 1;
         let record = inspect_frame(dir, index, body);
-        let paired = state.pairing.frame(&record.outcome, at);
+        let paired = state.pairing.frame(seen(&record.outcome), at);
         self.tally.frame(dir, &record);
         self.print_frame(at, conn, dir, &record, paired);
     }
@@ -303,7 +322,7 @@ impl<W: Write> Display<W> {
         for dir in [RoleKind::Gateway, RoleKind::Client] {
             if undelivered[slot(dir)] > 0 {
                 // Bytes the display never got, at the end: a gap, not a truncated stream.
-                self.data(conn, dir, at, &[], undelivered[slot(dir)]);
+                self.data(conn, dir, at, Bytes::new(), undelivered[slot(dir)]);
             }
         }
         if let Some(mut state) = self.conns.remove(&conn) {
@@ -311,7 +330,8 @@ impl<W: Write> Display<W> {
             // its input.
             for dir in [RoleKind::Gateway, RoleKind::Client] {
                 if let Some(error) = state.follow[slot(dir)].finish() {
-                    let record = FrameRecord::failed(state.next_index[slot(dir)], error);
+                    let record =
+                        FrameRecord::failed(state.next_index[slot(dir)], framing_error(&error));
                     self.tally.frame(dir, &record);
                     self.print_frame(at, conn, dir, &record, None);
                 }
@@ -355,13 +375,13 @@ impl<W: Write> Display<W> {
         conn: u64,
         dir: RoleKind,
         record: &FrameRecord,
-        paired: Option<Paired>,
+        paired: Option<Paired<Instant>>,
     ) {
         let mut line = Record::frame(record).at(self.time(at)).conn(conn).dir(dir);
         if let Some(paired) = paired {
             line = line
                 .request_kind(paired.request_kind)
-                .latency(paired.latency);
+                .latency(at.saturating_duration_since(paired.sent));
         }
         self.out.write(&line);
     }
@@ -382,6 +402,34 @@ impl<W: Write> Display<W> {
             record = record.field(key, value);
         }
         self.out.write(&record);
+    }
+}
+
+/// What a record is to the pairing of answers with requests.
+fn seen(outcome: &Outcome) -> Seen {
+    match outcome {
+        Outcome::Request(request) if request.is_heartbeat() => Seen::Heartbeat,
+        Outcome::Request(request) => Seen::Request {
+            id: request.request_id,
+            kind: request.kind.and_then(|kind| kind.name()),
+        },
+        Outcome::Notification(notification) => match notification.class {
+            FrameClass::Heartbeat | FrameClass::HeartbeatFailure => Seen::HeartbeatAnswer,
+            FrameClass::Response => Seen::Response {
+                id: notification.request_id,
+            },
+            _ => Seen::Other,
+        },
+        Outcome::Error(_) => Seen::Other,
+    }
+}
+
+/// A stream error as a record's error: the framing layer (the stream ends).
+fn framing_error(error: &StreamError) -> FrameError {
+    FrameError {
+        layer: ErrorLayer::Framing,
+        kind: error.kind_name(),
+        detail: error.to_string(),
     }
 }
 

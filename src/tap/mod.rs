@@ -32,8 +32,6 @@
 //! ```
 
 mod display;
-mod follow;
-mod pairing;
 mod summary;
 
 use std::future::Future;
@@ -253,19 +251,33 @@ async fn connection(this: Connection, client: TcpStream, upstream: Arc<str>) {
         ref events,
         ref counters,
     } = this;
-    if events
-        .try_send(Event::Open {
-            conn,
-            at: Instant::now(),
-            peer,
-        })
-        .is_err()
-    {
-        counters.dropped_events.fetch_add(1, Ordering::Relaxed);
-    }
+    let accepted = Instant::now();
+    // The open event names the gateway's address, so it goes once the upstream is connected
+    // (or could not be), still before anything else of the connection.
+    let open = |server: String| {
+        if events
+            .try_send(Event::Open {
+                conn,
+                at: accepted,
+                peer,
+                server,
+            })
+            .is_err()
+        {
+            counters.dropped_events.fetch_add(1, Ordering::Relaxed);
+        }
+    };
     let server = match TcpStream::connect(&*upstream).await {
-        Ok(server) => server,
+        Ok(server) => {
+            open(
+                server
+                    .peer_addr()
+                    .map_or_else(|_| upstream.to_string(), |a| a.to_string()),
+            );
+            server
+        }
         Err(error) => {
+            open(upstream.to_string());
             let _ = events
                 .send(Event::UpstreamFailed {
                     conn,

@@ -10,7 +10,9 @@
 //!   that the session machines can name them).
 //! * [`ws`] (feature `ws`): the WebSocket adapter under it.
 //! * [`WsStreamReader`]: a WebSocket connection read back from its bytes, one direction at a
-//!   time, without I/O (what the tap and packet captures see).
+//!   time, without I/O (what the tap and packet captures see); [`StreamError`] is why a
+//!   direction read back from its bytes (TCP or WebSocket) cannot be followed further (features
+//!   `tap` or `capture`).
 
 mod kind;
 
@@ -20,10 +22,12 @@ mod addr;
 mod connection;
 #[cfg(feature = "session")]
 mod error;
+#[cfg(any(feature = "tap", feature = "capture"))]
+pub(crate) mod follow;
 #[cfg(feature = "ws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub mod ws;
-#[cfg(feature = "tap")]
+#[cfg(any(feature = "tap", feature = "capture"))]
 mod ws_stream;
 
 pub use kind::TransportKind;
@@ -37,6 +41,9 @@ pub use connection::{Connection, Received};
 #[cfg(feature = "session")]
 #[cfg_attr(docsrs, doc(cfg(feature = "session")))]
 pub use error::{TransportError, WsError};
-#[cfg(feature = "tap")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tap")))]
+#[cfg(any(feature = "tap", feature = "capture"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tap", feature = "capture"))))]
+pub use follow::StreamError;
+#[cfg(any(feature = "tap", feature = "capture"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tap", feature = "capture"))))]
 pub use ws_stream::{WsItem, WsStreamError, WsStreamReader, MAX_HEAD};

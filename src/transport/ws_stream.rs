@@ -140,9 +140,23 @@ impl WsStreamReader {
         }
     }
 
+    /// Follows a direction whose HTTP head is not part of the bytes given: they start with a
+    /// frame (a capture that begins, or resumes after a hole, among the frames).
+    pub fn after_head(receiver: RoleKind, max_message: usize) -> WsStreamReader {
+        WsStreamReader {
+            phase: Phase::Frames,
+            ..WsStreamReader::new(receiver, max_message)
+        }
+    }
+
     /// Adds bytes that were copied in this direction.
     pub fn extend(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
+    }
+
+    /// Gives back the room the buffers grew to for messages already handed out.
+    pub(crate) fn release_spare(&mut self) {
+        super::follow::release_spare(&mut self.buf);
     }
 
     /// Bytes received but not yet part of a whole frame (or head).

@@ -6,6 +6,9 @@
 //! * [`data`]: the files under `tests/data/`, the conformance vectors and `bad/INDEX.json`.
 //! * [`dynamic_eq`]: NaN-aware equality of two messages, reporting the first difference.
 //! * [`classify`], [`fuzz_checks`]: what a classified frame must say; the fuzz targets' checks.
+//! * [`capture_writer`]: pcap and pcapng captures synthesized byte by byte (for the capture
+//!   reader's tests, the tool's and the capture benchmark); `capture_check` (feature
+//!   `capture`): the capture fuzz target's check.
 //! * [`proto_json_eq`]: two proto3 JSON renderings compared as values.
 //! * [`requests`], [`notifications`]: the messages the tests send.
 //! * [`peer`]: one end of a connection under a test's control, over TCP or WebSocket.
@@ -22,6 +25,7 @@ use prost_reflect::{DescriptorPool, MessageDescriptor};
 
 #[cfg(feature = "capture")]
 pub mod capture_check;
+pub mod capture_writer;
 pub mod classify;
 pub mod data;
 pub mod dynamic_eq;

@@ -8,8 +8,8 @@ use turms_wire::capture::{
     TransportKind,
 };
 
-use crate::writer::*;
 use crate::{errors, outline, read, stream, summary};
+use turms_wire_test_support::capture_writer::*;
 
 /// A login-sized exchange: handshake, one request, one response, both FINs.
 fn exchange(conversation: &Conversation) -> Vec<Vec<u8>> {

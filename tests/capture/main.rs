@@ -1,11 +1,11 @@
 //! The capture reader: containers and link types, reassembly, closing, limits, real captures.
 
 mod containers;
+mod decode;
 mod props;
 mod real;
 mod seeds;
 mod streams;
-mod writer;
 
 use turms_wire::capture::{
     CaptureConfig, CaptureError, CaptureReader, ConnId, Event, EventKind, RoleKind, Summary,

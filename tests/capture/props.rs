@@ -6,8 +6,8 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use turms_wire::capture::{CaptureConfig, CaptureReader, EventKind, RoleKind};
 
-use crate::writer::*;
 use crate::{read_with, stream, summary};
+use turms_wire_test_support::capture_writer::*;
 
 /// A stream, the segments it is cut into (with retransmissions of random ranges), in capture
 /// order.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::writer::*;
+use turms_wire_test_support::capture_writer::*;
 
 pub fn captures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/captures")

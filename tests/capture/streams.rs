@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use turms_wire::capture::{CaptureConfig, CaptureReader, EventKind, RoleKind};
 
-use crate::writer::*;
 use crate::{outline, read, read_with, stream, summary};
+use turms_wire_test_support::capture_writer::*;
 
 fn conv() -> Conversation {
     Conversation::new("10.0.0.1:40000", "10.0.0.2:11510", 1000, 5000)

@@ -5,5 +5,7 @@
 mod code;
 mod decode;
 mod gateway;
+mod pcap;
+mod pcap_synth;
 mod probe;
 mod tap;

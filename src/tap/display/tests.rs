@@ -197,6 +197,7 @@ fn tcp_script(at: &dyn Fn(u64) -> Instant) -> Vec<Event> {
             conn: 1,
             at: at(0),
             peer: peer(50_000),
+            server: "127.0.0.1:11510".into(),
         },
         data(1, c2s, 1_000, requests, 0),
         data(1, s2c, 2_500, answers, 0),
@@ -208,6 +209,7 @@ fn tcp_script(at: &dyn Fn(u64) -> Instant) -> Vec<Event> {
             conn: 2,
             at: at(6_000),
             peer: peer(50_001),
+            server: "gateway.test:11510".into(),
         },
         Event::UpstreamFailed {
             conn: 2,
@@ -225,6 +227,7 @@ fn tcp_script(at: &dyn Fn(u64) -> Instant) -> Vec<Event> {
             conn: 3,
             at: at(7_000),
             peer: peer(50_002),
+            server: "127.0.0.1:11510".into(),
         },
         data(3, c2s, 7_100, vec![0xff; 6], 0),
         data(3, c2s, 7_200, framed(&[]), 0),
@@ -290,6 +293,7 @@ fn ws_script(at: &dyn Fn(u64) -> Instant) -> Vec<Event> {
             conn: 1,
             at: at(0),
             peer: peer(50_000),
+            server: "127.0.0.1:10510".into(),
         },
         data(1, c2s, 100, requests),
         data(1, s2c, 350, answers),
@@ -304,6 +308,7 @@ fn ws_script(at: &dyn Fn(u64) -> Instant) -> Vec<Event> {
             conn: 2,
             at: at(1_000),
             peer: peer(50_001),
+            server: "127.0.0.1:10510".into(),
         },
         data(2, c2s, 1_100, upgrade.as_bytes().to_vec()),
         data(
@@ -327,7 +332,7 @@ fn ws_script(at: &dyn Fn(u64) -> Instant) -> Vec<Event> {
 fn tcp_lines_as_json() {
     let printed = run(TransportKind::Tcp, OutputFormat::Json, tcp_script);
     let expected = r#"{"time":"<now>","event":"listening","addr":"127.0.0.1:11511","transport":"tcp","upstream":"gateway.test:11510"}
-{"time":"2024-05-06T07:08:09.123456Z","conn":1,"event":"open","peer":"127.0.0.1:50000"}
+{"time":"2024-05-06T07:08:09.123456Z","conn":1,"event":"open","peer":"127.0.0.1:50000","server":"127.0.0.1:11510","transport":"tcp"}
 {"time":"2024-05-06T07:08:09.124456Z","conn":1,"dir":"c2s","index":0,"class":"request","request_id":1,"kind":"create_session_request","gateway_rejection":null,"size":6,"message":{"request_id":"1","create_session_request":{"user_id":"42"}}}
 {"time":"2024-05-06T07:08:09.124456Z","conn":1,"dir":"c2s","index":1,"class":"heartbeat","request_id":null,"kind":null,"gateway_rejection":null,"size":0,"message":null}
 {"time":"2024-05-06T07:08:09.124456Z","conn":1,"dir":"c2s","index":2,"class":"request","request_id":2,"kind":"create_message_request","gateway_rejection":null,"size":13,"message":{"request_id":"2","create_message_request":{"recipient_id":"7","text":"hello"}}}
@@ -340,10 +345,10 @@ fn tcp_lines_as_json() {
 {"time":"2024-05-06T07:08:09.127456Z","conn":1,"dir":"c2s","index":3,"class":"heartbeat","request_id":null,"kind":null,"gateway_rejection":null,"size":0,"message":null}
 {"time":"2024-05-06T07:08:09.127956Z","conn":1,"dir":"s2c","index":6,"class":"heartbeat_failure","request_id":-100,"requester_id":null,"code":1100,"code_name":"INVALID_REQUEST","code_category":"client request error","close_status":null,"close_status_name":null,"reason":null,"relayed_kind":null,"data_kind":null,"size":14,"message":{"request_id":"-100","code":1100},"request_kind":"heartbeat","latency_ms":0.5}
 {"time":"2024-05-06T07:08:09.128456Z","conn":1,"dir":"s2c","index":7,"class":"close","request_id":null,"requester_id":null,"code":null,"code_name":null,"code_category":null,"close_status":500,"close_status_name":"DISCONNECTED_BY_CLIENT","reason":"bye","relayed_kind":null,"data_kind":null,"size":15,"message":{"timestamp":"1700000000002","reason":"bye","close_status":500}}
-{"time":"2024-05-06T07:08:09.129456Z","conn":2,"event":"open","peer":"127.0.0.1:50001"}
+{"time":"2024-05-06T07:08:09.129456Z","conn":2,"event":"open","peer":"127.0.0.1:50001","server":"gateway.test:11510","transport":"tcp"}
 {"time":"2024-05-06T07:08:09.129556Z","conn":2,"event":"upstream_error","error":"connection refused","upstream":"gateway.test:11510"}
 {"time":"2024-05-06T07:08:09.129656Z","conn":2,"event":"close","c2s_bytes":0,"peer":"127.0.0.1:50001","s2c_bytes":0}
-{"time":"2024-05-06T07:08:09.130456Z","conn":3,"event":"open","peer":"127.0.0.1:50002"}
+{"time":"2024-05-06T07:08:09.130456Z","conn":3,"event":"open","peer":"127.0.0.1:50002","server":"127.0.0.1:11510","transport":"tcp"}
 {"time":"2024-05-06T07:08:09.130556Z","conn":3,"dir":"c2s","index":0,"error":{"layer":"framing","kind":"varint_too_long","detail":"varint length prefix longer than 5 bytes"}}
 {"time":"2024-05-06T07:08:09.130756Z","conn":3,"dir":"s2c","event":"gap","dropped_bytes":7}
 {"time":"2024-05-06T07:08:09.130956Z","conn":3,"event":"close","c2s_bytes":6,"peer":"127.0.0.1:50002","s2c_bytes":2}
@@ -359,7 +364,7 @@ fn tcp_lines_as_json() {
 fn tcp_lines_as_text() {
     let printed = run(TransportKind::Tcp, OutputFormat::Text, tcp_script);
     let expected = r#"listening on 127.0.0.1:11511, forwarding to gateway.test:11510 (tcp)
-07:08:09.123456 #1 open from 127.0.0.1:50000
+07:08:09.123456 #1 open from 127.0.0.1:50000 to 127.0.0.1:11510 (tcp)
 07:08:09.124456 #1 c2s #0 request request_id=1 kind=create_session_request {"create_session_request":{"user_id":"42"}}
 07:08:09.124456 #1 c2s #1 heartbeat
 07:08:09.124456 #1 c2s #2 request request_id=2 kind=create_message_request {"create_message_request":{"recipient_id":"7","text":"hello"}}
@@ -372,10 +377,10 @@ fn tcp_lines_as_text() {
 07:08:09.127456 #1 c2s #3 heartbeat
 07:08:09.127956 #1 s2c #6 heartbeat_failure request_id=-100 code=1100 INVALID_REQUEST (client request error) <- heartbeat after 0.500 ms
 07:08:09.128456 #1 s2c #7 close close_status=500 DISCONNECTED_BY_CLIENT reason="bye" {"timestamp":"1700000000002"}
-07:08:09.129456 #2 open from 127.0.0.1:50001
+07:08:09.129456 #2 open from 127.0.0.1:50001 to gateway.test:11510 (tcp)
 07:08:09.129556 #2 upstream gateway.test:11510 unreachable: connection refused
 07:08:09.129656 #2 close (0 bytes c2s, 0 bytes s2c)
-07:08:09.130456 #3 open from 127.0.0.1:50002
+07:08:09.130456 #3 open from 127.0.0.1:50002 to 127.0.0.1:11510 (tcp)
 07:08:09.130556 #3 c2s #0 error framing/varint_too_long: varint length prefix longer than 5 bytes
 07:08:09.130756 #3 s2c gap: 7 bytes were forwarded but not shown; this direction is no longer decoded
 07:08:09.130956 #3 close (6 bytes c2s, 2 bytes s2c)
@@ -401,7 +406,7 @@ summary
 fn websocket_lines_as_json() {
     let printed = run(TransportKind::WebSocket, OutputFormat::Json, ws_script);
     let expected = r#"{"time":"<now>","event":"listening","addr":"127.0.0.1:10511","transport":"ws","upstream":"gateway.test:11510"}
-{"time":"2024-05-06T07:08:09.123456Z","conn":1,"event":"open","peer":"127.0.0.1:50000"}
+{"time":"2024-05-06T07:08:09.123456Z","conn":1,"event":"open","peer":"127.0.0.1:50000","server":"127.0.0.1:10510","transport":"ws"}
 {"time":"2024-05-06T07:08:09.123556Z","conn":1,"dir":"c2s","event":"http","start_line":"GET / HTTP/1.1"}
 {"time":"2024-05-06T07:08:09.123556Z","conn":1,"dir":"c2s","index":0,"class":"request","request_id":1,"kind":"create_session_request","gateway_rejection":null,"size":6,"message":{"request_id":"1","create_session_request":{"user_id":"42"}}}
 {"time":"2024-05-06T07:08:09.123556Z","conn":1,"dir":"c2s","index":1,"class":"heartbeat","request_id":null,"kind":null,"gateway_rejection":null,"size":0,"message":null}
@@ -412,7 +417,7 @@ fn websocket_lines_as_json() {
 {"time":"2024-05-06T07:08:09.123806Z","conn":1,"dir":"s2c","index":1,"class":"heartbeat","request_id":null,"requester_id":null,"code":null,"code_name":null,"code_category":null,"close_status":null,"close_status_name":null,"reason":null,"relayed_kind":null,"data_kind":null,"size":0,"message":null,"request_kind":"heartbeat","latency_ms":0.25}
 {"time":"2024-05-06T07:08:09.123806Z","conn":1,"dir":"s2c","event":"websocket_close","code":null,"reason":null}
 {"time":"2024-05-06T07:08:09.123856Z","conn":1,"event":"close","c2s_bytes":400,"peer":"127.0.0.1:50000","s2c_bytes":200}
-{"time":"2024-05-06T07:08:09.124456Z","conn":2,"event":"open","peer":"127.0.0.1:50001"}
+{"time":"2024-05-06T07:08:09.124456Z","conn":2,"event":"open","peer":"127.0.0.1:50001","server":"127.0.0.1:10510","transport":"ws"}
 {"time":"2024-05-06T07:08:09.124556Z","conn":2,"dir":"c2s","event":"http","start_line":"GET / HTTP/1.1"}
 {"time":"2024-05-06T07:08:09.124656Z","conn":2,"dir":"s2c","index":0,"error":{"layer":"framing","kind":"upgrade_refused","detail":"upgrade refused: HTTP/1.1 403 Forbidden"}}
 {"time":"2024-05-06T07:08:09.124856Z","conn":2,"event":"close","c2s_bytes":150,"peer":"127.0.0.1:50001","s2c_bytes":40}
@@ -425,7 +430,7 @@ fn websocket_lines_as_json() {
 fn websocket_lines_as_text() {
     let printed = run(TransportKind::WebSocket, OutputFormat::Text, ws_script);
     let expected = r#"listening on 127.0.0.1:10511, forwarding to gateway.test:11510 (ws)
-07:08:09.123456 #1 open from 127.0.0.1:50000
+07:08:09.123456 #1 open from 127.0.0.1:50000 to 127.0.0.1:10510 (ws)
 07:08:09.123556 #1 c2s http GET / HTTP/1.1
 07:08:09.123556 #1 c2s #0 request request_id=1 kind=create_session_request {"create_session_request":{"user_id":"42"}}
 07:08:09.123556 #1 c2s #1 heartbeat
@@ -436,7 +441,7 @@ fn websocket_lines_as_text() {
 07:08:09.123806 #1 s2c #1 heartbeat <- heartbeat after 0.250 ms
 07:08:09.123806 #1 s2c websocket close
 07:08:09.123856 #1 close (400 bytes c2s, 200 bytes s2c)
-07:08:09.124456 #2 open from 127.0.0.1:50001
+07:08:09.124456 #2 open from 127.0.0.1:50001 to 127.0.0.1:10510 (ws)
 07:08:09.124556 #2 c2s http GET / HTTP/1.1
 07:08:09.124656 #2 s2c #0 error framing/upgrade_refused: upgrade refused: HTTP/1.1 403 Forbidden
 07:08:09.124856 #2 close (150 bytes c2s, 40 bytes s2c)

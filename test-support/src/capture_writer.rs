@@ -1,6 +1,7 @@
 //! Synthesizes captures byte by byte, independently of the libraries the reader uses: IPv4 and
 //! IPv6 packets (TCP with chosen sequence numbers and flags, UDP, fragments, extension headers),
-//! the link headers of every supported link type, and pcap and pcapng containers.
+//! the link headers of every supported link type, and pcap and pcapng containers. Plain `std`:
+//! the reader's tests, the tool's tests and the capture benchmark all write with it.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -459,4 +460,91 @@ pub fn raw_pcap(packets: &[Vec<u8>]) -> Vec<u8> {
         pcap.packet(1_700_000_000_000_000 + i as u64 * 1000, packet);
     }
     pcap.bytes()
+}
+
+/// A frame body with its varint32 length prefix, as TCP carries it.
+pub fn framed(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 5);
+    let mut len = body.len() as u64;
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend(body);
+    out
+}
+
+/// A whole WebSocket frame (FIN set): `opcode` (2 binary, 1 text, 8 close), its payload,
+/// masked with `mask` when given (as a client sends it).
+pub fn ws_frame(opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+    let mut out = vec![0x80 | opcode];
+    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
+    match payload.len() {
+        len @ 0..=125 => out.push(mask_bit | len as u8),
+        len @ 126..=0xffff => {
+            out.push(mask_bit | 126);
+            out.extend((len as u16).to_be_bytes());
+        }
+        len => {
+            out.push(mask_bit | 127);
+            out.extend((len as u64).to_be_bytes());
+        }
+    }
+    match mask {
+        Some(mask) => {
+            out.extend(mask);
+            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        }
+        None => out.extend(payload),
+    }
+    out
+}
+
+/// Bytes of a connection captured in one packet: when (µs since the epoch), whether they go
+/// to the server, their offset in that direction's stream, the bytes.
+pub type TimedSegment = (u64, bool, u32, Vec<u8>);
+
+/// The stream bytes of each direction of a connection, cut into segments written to a capture
+/// one packet at a time, with their own times.
+impl Conversation {
+    /// One packet per `(time, to_server, stream offset, payload)`, after the handshake at
+    /// `start`, into a pcap of `link`; ends with the server's RST after `rst_after` bytes of
+    /// its own, when given.
+    pub fn pcap(
+        &self,
+        link: Link,
+        start: u64,
+        segments: &[TimedSegment],
+        rst_after: Option<u32>,
+    ) -> Vec<u8> {
+        let mut pcap = Pcap::new(link.linktype(), false, false);
+        for packet in self.handshake() {
+            pcap.packet(start, &link.frame(&packet));
+        }
+        for (time, to_server, offset, payload) in segments {
+            let packet = if *to_server {
+                self.c2s(*offset, payload)
+            } else {
+                self.s2c(*offset, payload)
+            };
+            pcap.packet(*time, &link.frame(&packet));
+        }
+        if let Some(s2c) = rst_after {
+            let last = segments.last().map_or(start, |s| s.0);
+            pcap.packet(last + 1, &link.frame(&self.s2c_rst(s2c)));
+        }
+        pcap.bytes()
+    }
+}
+
+impl Pcap {
+    /// Takes what was written so far (to write a large capture out piece by piece).
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
+    }
 }
