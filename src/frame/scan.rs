@@ -150,6 +150,18 @@ impl<'a, 'f> Reader<'a, 'f> {
         }
     }
 
+    /// Passes over a varint that [`varint`](Self::varint) would accept, without decoding it.
+    #[inline(always)]
+    fn skip_varint(&mut self) -> Read<()> {
+        match varint_len(self.rest) {
+            Some(len) => {
+                self.rest = &self.rest[len..];
+                Ok(())
+            }
+            None => Err(self.fail(varint_error(self.rest), self.pos())),
+        }
+    }
+
     /// A field key, as `prost::encoding::decode_key` reads it: (field number, wire type).
     #[inline(always)]
     fn key(&mut self) -> Read<(u32, WireType)> {
@@ -300,6 +312,35 @@ fn long_varint(bytes: &[u8]) -> Option<(u64, usize)> {
     None
 }
 
+/// The length of the varint `bytes` starts with, where [`long_varint`] (or the one-byte case)
+/// would read it: the same bytes accepted, nothing decoded.
+#[inline]
+fn varint_len(bytes: &[u8]) -> Option<usize> {
+    if let Some(word) = bytes.first_chunk::<8>() {
+        let ends = !u64::from_le_bytes(*word) & 0x8080_8080_8080_8080;
+        if ends != 0 {
+            return Some(ends.trailing_zeros() as usize / 8 + 1);
+        }
+        return match bytes[8..] {
+            [ninth, ..] if ninth < 0x80 => Some(9),
+            [_, tenth, ..] if tenth <= 1 => Some(10),
+            _ => None,
+        };
+    }
+    // Fewer than eight bytes left: the varint ends within them or is cut off.
+    bytes.iter().position(|&byte| byte < 0x80).map(|i| i + 1)
+}
+
+/// The value of a varint the scanner has already read at frame offset `at` (and so accepted).
+#[inline]
+pub(crate) fn varint_at(buf: &[u8], at: u32) -> u64 {
+    let bytes = buf.get(at as usize..).unwrap_or_default();
+    match bytes.split_first() {
+        Some((&byte, _)) if byte < 0x80 => u64::from(byte),
+        _ => long_varint(bytes).map_or(0, |(value, _)| value),
+    }
+}
+
 /// Tells a varint cut off by the end of its message from one that is too long.
 #[cold]
 #[inline(never)]
@@ -377,8 +418,10 @@ pub(crate) const RELAYED_UNREADABLE: u16 = 1 << 13;
 /// What classification learns about a `TurmsNotification`: values and frame ranges.
 ///
 /// Every classified frame carries one, so it holds only what routing a frame needs at once;
-/// values read rarely (the session ids, the relayed request's id) are read again from `data`
-/// or `relayed_request` when asked for. The fields are ordered so that it packs into 72 bytes.
+/// values read rarely are read again when asked for: the timestamp and the requester id from
+/// where they lie (their varints checked by the scan), the session ids and the relayed
+/// request's id from `data` or `relayed_request`. The fields are ordered so that it packs into
+/// 64 bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Envelope {
     pub present: u16,
@@ -389,9 +432,12 @@ pub(crate) struct Envelope {
     pub code: i32,
     pub close_status: i32,
     pub custom_attributes: u32,
-    pub timestamp: i64,
+    /// Where the last `timestamp` value starts (a frame offset, never 0: a key comes first); 0
+    /// when there is none. Decoded when asked for.
+    pub timestamp_at: u32,
+    /// Where the last `requester_id` value starts (with `REQUESTER_ID`). Decoded when asked for.
+    pub requester_at: u32,
     pub request_id: i64,
-    pub requester_id: i64,
     pub reason: Span,
     /// The last `data` occurrence (all of them when `DATA_REPEATED` is set).
     pub data: Span,
@@ -437,7 +483,11 @@ fn notification_fields(
         // The envelope's fields, matched by their whole key (field number and the wire type
         // their type has); anything else is checked and skipped below.
         match r.varint()? {
-            0x08 => env.timestamp = r.varint()? as i64,
+            0x08 => {
+                // Few callers read the timestamp: its place is kept, and its length checked.
+                env.timestamp_at = r.pos() as u32;
+                r.skip_varint()?;
+            }
             0x12 => {
                 r.len_span(2)?;
                 env.custom_attributes += 1;
@@ -476,7 +526,8 @@ fn notification_fields(
                 }
             }
             0x50 => {
-                env.requester_id = r.varint()? as i64;
+                env.requester_at = r.pos() as u32;
+                r.skip_varint()?;
                 env.present |= REQUESTER_ID;
             }
             0x58 => {
@@ -835,9 +886,17 @@ mod tests {
             let mut r = reader(bytes, &fault);
             let ours = r.varint();
             assert_eq!(ours.is_ok(), expected.is_ok(), "{bytes:02x?}");
-            if let (Ok(ours), Ok(expected)) = (ours, expected) {
-                assert_eq!(ours, expected, "{bytes:02x?}");
+            if let (Ok(ours), Ok(expected)) = (ours, &expected) {
+                assert_eq!(ours, *expected, "{bytes:02x?}");
                 assert_eq!(r.pos(), bytes.len() - theirs.len(), "{bytes:02x?}");
+                assert_eq!(varint_at(bytes, 0), *expected, "{bytes:02x?}");
+            }
+            // Skipping accepts the same varints, and stops where reading stops.
+            let mut skipping = reader(bytes, &fault);
+            let skipped = skipping.skip_varint();
+            assert_eq!(skipped.is_ok(), expected.is_ok(), "{bytes:02x?}");
+            if skipped.is_ok() {
+                assert_eq!(skipping.pos(), bytes.len() - theirs.len(), "{bytes:02x?}");
             }
         }
     }
@@ -855,6 +914,16 @@ mod tests {
             let mut theirs = &bytes[..];
             let expected = prost::encoding::decode_varint(&mut theirs);
             let fault = Fault::new(None);
+            let mut skipping = reader(&bytes, &fault);
+            match (skipping.skip_varint(), &expected) {
+                (Ok(()), Ok(_)) => {
+                    proptest::prop_assert_eq!(skipping.pos(), bytes.len() - theirs.len())
+                }
+                (Err(Bail), Err(_)) => {}
+                (ours, expected) => {
+                    proptest::prop_assert!(false, "{:02x?}: {:?} vs {:?}", bytes, ours, expected)
+                }
+            }
             let mut r = reader(&bytes, &fault);
             match (r.varint(), expected) {
                 (Ok(ours), Ok(expected)) => {
