@@ -458,26 +458,14 @@ impl Envelope {
 pub(crate) fn notification(buf: &[u8], env: &mut Envelope) -> Result<(), ClassifyError> {
     let fault = Fault::new(None);
     let r = Reader::new(buf, Span::new(0, buf.len()), Message::Notification, &fault);
-    let mut relayed = RequestScan::default();
-    match notification_fields(r, buf, env, &mut relayed) {
-        Ok(()) => {
-            if !env.has(RELAYED_UNREADABLE) {
-                // Known kinds are below 2^16; unknown fields never become the kind.
-                env.relayed_kind = relayed.kind as u16;
-            }
-            Ok(())
-        }
+    match notification_fields(r, buf, env) {
+        Ok(()) => Ok(()),
         Err(Bail) => Err(fault_into_error(&fault, Message::Notification)),
     }
 }
 
 #[inline(always)]
-fn notification_fields(
-    mut r: Reader<'_, '_>,
-    buf: &[u8],
-    env: &mut Envelope,
-    relayed: &mut RequestScan,
-) -> Read<()> {
+fn notification_fields(mut r: Reader<'_, '_>, buf: &[u8], env: &mut Envelope) -> Read<()> {
     while r.has_remaining() {
         let at = r.pos();
         // The envelope's fields, matched by their whole key (field number and the wire type
@@ -543,10 +531,16 @@ fn notification_fields(
                 env.relayed = span;
                 // A repeated relayed_request merges, so the scan goes on where it stopped.
                 if !env.has(RELAYED_UNREADABLE) {
-                    let fault = Fault::new(None);
-                    let inner = Reader::new(buf, span, Message::Notification, &fault);
-                    if relayed_fields(inner, relayed).is_err() {
-                        env.present |= RELAYED_UNREADABLE;
+                    // The frame's fault slot serves: a failure in here is not the frame's,
+                    // and any later failure of the frame overwrites it.
+                    let inner = Reader::new(buf, span, Message::Notification, r.fault);
+                    match relayed_kind(inner, u32::from(env.relayed_kind)) {
+                        // Known kinds are below 2^16; unknown fields never become the kind.
+                        Ok(kind) => env.relayed_kind = kind as u16,
+                        Err(Bail) => {
+                            env.present |= RELAYED_UNREADABLE;
+                            env.relayed_kind = 0;
+                        }
                     }
                 }
             }
@@ -689,7 +683,7 @@ pub(crate) struct RequestScan {
 pub(crate) fn request(buf: &[u8], scan: &mut RequestScan) -> Result<(), ClassifyError> {
     let fault = Fault::new(None);
     let r = Reader::new(buf, Span::new(0, buf.len()), Message::Request, &fault);
-    match request_fields(r, RECURSION_LIMIT, scan) {
+    match request_fields::<true>(r, RECURSION_LIMIT, scan) {
         Ok(()) => Ok(()),
         Err(Bail) => Err(fault_into_error(&fault, Message::Request)),
     }
@@ -705,23 +699,39 @@ pub(crate) fn relayed_request(relayed: &[u8]) -> Option<RequestScan> {
         &fault,
     );
     let mut scan = RequestScan::default();
-    relayed_fields(r, &mut scan).ok()?;
+    request_fields::<true>(r, RECURSION_LIMIT - 1, &mut scan).ok()?;
     Some(scan)
 }
 
-/// [`request_fields`] of a relayed request, out of line.
+/// The kind of a relayed request's occurrence, continuing from the kind of the occurrences
+/// before it (`kind`, 0 if none): what classification keeps of it. Out of line; it reads and
+/// checks what [`relayed_request`] does, but passes over `request_id` without decoding it.
 #[inline(never)]
-fn relayed_fields(r: Reader<'_, '_>, scan: &mut RequestScan) -> Read<()> {
-    request_fields(r, RECURSION_LIMIT - 1, scan)
+fn relayed_kind(r: Reader<'_, '_>, kind: u32) -> Read<u32> {
+    let mut scan = RequestScan {
+        kind,
+        ..RequestScan::default()
+    };
+    request_fields::<false>(r, RECURSION_LIMIT - 1, &mut scan)?;
+    Ok(scan.kind)
 }
 
 /// Reads a `TurmsRequest`'s fields, continuing `scan` (a repeated relayed request merges into
-/// the earlier one). `budget` is prost's recursion count at that message.
+/// the earlier one). `budget` is prost's recursion count at that message. Without `ID`,
+/// `request_id` is checked but not decoded (`scan.request_id` stays as it was).
 #[inline(always)]
-fn request_fields(mut r: Reader<'_, '_>, budget: u32, scan: &mut RequestScan) -> Read<()> {
+fn request_fields<const ID: bool>(
+    mut r: Reader<'_, '_>,
+    budget: u32,
+    scan: &mut RequestScan,
+) -> Read<()> {
     while r.has_remaining() {
         let at = r.pos();
         match r.varint()? {
+            0x08 if !ID => {
+                r.skip_varint()?;
+                scan.has_request_id = Seen::Yes;
+            }
             0x08 => {
                 scan.request_id = r.varint()? as i64;
                 scan.has_request_id = Seen::Yes;
