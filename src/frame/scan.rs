@@ -497,6 +497,13 @@ mod arm {
 
 #[inline(always)]
 fn notification_fields(mut r: Reader<'_, '_>, buf: &[u8], env: &mut Envelope) -> Read<()> {
+    // Servers write the timestamp first: taken before the loop, it costs a compare instead
+    // of a jump through the table.
+    if let [0x08, tail @ ..] = r.rest {
+        r.rest = tail;
+        env.timestamp_at = r.pos() as u32;
+        r.skip_varint()?;
+    }
     while let Some((&byte, tail)) = r.rest.split_first() {
         let at = r.pos();
         let whole = r.rest;
