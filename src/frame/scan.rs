@@ -574,8 +574,7 @@ fn notification_fields(mut r: Reader<'_, '_>, buf: &[u8], env: &mut Envelope) ->
                 if !env.has(RELAYED_UNREADABLE) {
                     // The frame's fault slot serves: a failure in here is not the frame's,
                     // and any later failure of the frame overwrites it.
-                    let inner = Reader::new(buf, span, Message::Notification, r.fault);
-                    match relayed_kind(inner, u32::from(env.relayed_kind)) {
+                    match relayed_kind(buf, span, r.fault, u32::from(env.relayed_kind)) {
                         // Known kinds are below 2^16; unknown fields never become the kind.
                         Ok(kind) => env.relayed_kind = kind as u16,
                         Err(Bail) => {
@@ -753,8 +752,12 @@ pub(crate) fn relayed_request(relayed: &[u8]) -> Option<RequestScan> {
 /// The kind of a relayed request's occurrence, continuing from the kind of the occurrences
 /// before it (`kind`, 0 if none): what classification keeps of it. Out of line; it reads and
 /// checks what [`relayed_request`] does, but passes over `request_id` without decoding it.
+///
+/// It makes its reader itself: a reader passed in by value arrives in memory, and stayed there,
+/// every step of the cursor a store.
 #[inline(never)]
-fn relayed_kind(r: Reader<'_, '_>, kind: u32) -> Read<u32> {
+fn relayed_kind(buf: &[u8], span: Span, fault: &Fault, kind: u32) -> Read<u32> {
+    let r = Reader::new(buf, span, Message::Notification, fault);
     let mut scan = RequestScan {
         kind,
         ..RequestScan::default()
