@@ -480,7 +480,7 @@ mod arm {
     pub const CLOSE_STATUS: u8 = 8;
     pub const RELAYED: u8 = 9;
 
-    pub static OF_KEY: [u8; 256] = {
+    pub const OF_KEY: [u8; 256] = {
         let mut arms = [OTHER; 256];
         arms[0x08] = TIMESTAMP; // field 1, varint
         arms[0x12] = CUSTOM_ATTRIBUTES; // field 2, length-delimited
