@@ -212,7 +212,8 @@ type Pass = (&'static str, fn(&[u8]) -> usize);
 /// passes of a round see the same machine: on a shared machine the floor itself moves by
 /// several percent between criterion's groups, which moves a ratio of two separately taken
 /// means with it. Prints one row per path: the median ratio to the floor, its quartiles and
-/// range over the rounds, and the median ratio to the framing decoder.
+/// range over the rounds, the median ratio to the framing decoder, and the path's median time
+/// per frame over the rounds.
 fn paired_ratios(name: &str, wire: &[u8], passes: &[Pass], wall: bool) {
     let time = |pass: fn(&[u8]) -> usize| {
         let (wall_start, cpu_start) = (std::time::Instant::now(), clock::now());
@@ -225,9 +226,11 @@ fn paired_ratios(name: &str, wire: &[u8], passes: &[Pass], wall: bool) {
         .as_secs_f64()
     };
     // One unmeasured round first: caches and the allocator warm up.
-    for &(_, pass) in passes {
-        time(pass);
-    }
+    let frames = passes
+        .iter()
+        .map(|&(_, pass)| pass(wire))
+        .max()
+        .unwrap_or(1);
     let rounds = rounds();
     let mut times = vec![Vec::with_capacity(rounds); passes.len()];
     for round in 0..rounds {
@@ -256,13 +259,16 @@ fn paired_ratios(name: &str, wire: &[u8], passes: &[Pass], wall: bool) {
             || "–".to_owned(),
             |f| format!("{:.2}", at(&ratios(i, f), 0.5)),
         );
+        let mut t = times[i].clone();
+        t.sort_by(f64::total_cmp);
         println!(
-            "| {name} | {path} | {:.2} | {:.2}–{:.2} | {:.2}–{:.2} | {f} |",
+            "| {name} | {path} | {:.2} | {:.2}–{:.2} | {:.2}–{:.2} | {f} | {:.1} |",
             at(&r, 0.5),
             at(&r, 0.25),
             at(&r, 0.75),
             r[0],
             r[r.len() - 1],
+            at(&t, 0.5) * 1e9 / frames as f64,
         );
     }
 }
@@ -289,8 +295,10 @@ fn run<M: Measurement>(mut criterion: Criterion<M>, clock: &str) {
         "Each path ÷ the bare floor, {} rounds of alternated passes ({clock}):",
         rounds()
     );
-    println!("| corpus | path | median × bare | quartiles | range | median × framing |");
-    println!("|---|---|---:|---:|---:|---:|");
+    println!(
+        "| corpus | path | median × bare | quartiles | range | median × framing | ns/frame, median |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|");
     let client: [Pass; 3] = [
         ("bare", paths::bare),
         ("framing", paths::framing),

@@ -116,7 +116,7 @@ mod tests {
             "{} bytes",
             core::mem::size_of::<ServerFrame>()
         );
-        assert!(core::mem::size_of::<scan::Envelope>() <= 72);
+        assert!(core::mem::size_of::<scan::Envelope>() <= 64);
     }
 
     #[test]

@@ -14,9 +14,10 @@ use crate::status::{ResponseStatusCode, SessionCloseStatus};
 /// The envelope fields of one `TurmsNotification` frame, read without decoding its payloads.
 ///
 /// Holds the frame's bytes, the envelope's values and where its payloads lie; payloads are
-/// sliced, and `reason` is checked for UTF-8, only when asked for. The few values that lie
-/// inside a payload (the session ids, the relayed request's id) are read from it when asked
-/// for, so that every frame stays small to move. Every accessor returns what a full decode of
+/// sliced, and `reason` is checked for UTF-8, only when asked for. The values few callers
+/// want (the timestamp, the requester id, and inside the payloads the session ids and the
+/// relayed request's id) are read from the frame when asked for, so that every frame stays
+/// small to move and cheap to classify. Every accessor returns what a full decode of
 /// the frame ([`ServerFrame::decode`](super::ServerFrame::decode)) would hold in that field.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NotificationEnvelope {
@@ -102,7 +103,10 @@ impl NotificationEnvelope {
     /// `timestamp` (field 1): epoch milliseconds when the server sent the frame; 0 if absent.
     #[inline]
     pub fn timestamp(&self) -> i64 {
-        self.env.timestamp
+        match self.env.timestamp_at {
+            0 => 0,
+            at => scan::varint_at(&self.bytes, at) as i64,
+        }
     }
 
     /// `request_id` (field 4): the id of the request this answers.
@@ -169,7 +173,7 @@ impl NotificationEnvelope {
     pub fn requester_id(&self) -> Option<i64> {
         self.env
             .has(scan::REQUESTER_ID)
-            .then_some(self.env.requester_id)
+            .then(|| scan::varint_at(&self.bytes, self.env.requester_at) as i64)
     }
 
     /// `close_status` (field 11): present only in the notification that closes the session.

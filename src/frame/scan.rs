@@ -150,6 +150,18 @@ impl<'a, 'f> Reader<'a, 'f> {
         }
     }
 
+    /// Passes over a varint that [`varint`](Self::varint) would accept, without decoding it.
+    #[inline(always)]
+    fn skip_varint(&mut self) -> Read<()> {
+        match varint_len(self.rest) {
+            Some(len) => {
+                self.rest = &self.rest[len..];
+                Ok(())
+            }
+            None => Err(self.fail(varint_error(self.rest), self.pos())),
+        }
+    }
+
     /// A field key, as `prost::encoding::decode_key` reads it: (field number, wire type).
     #[inline(always)]
     fn key(&mut self) -> Read<(u32, WireType)> {
@@ -300,6 +312,35 @@ fn long_varint(bytes: &[u8]) -> Option<(u64, usize)> {
     None
 }
 
+/// The length of the varint `bytes` starts with, where [`long_varint`] (or the one-byte case)
+/// would read it: the same bytes accepted, nothing decoded.
+#[inline]
+fn varint_len(bytes: &[u8]) -> Option<usize> {
+    if let Some(word) = bytes.first_chunk::<8>() {
+        let ends = !u64::from_le_bytes(*word) & 0x8080_8080_8080_8080;
+        if ends != 0 {
+            return Some(ends.trailing_zeros() as usize / 8 + 1);
+        }
+        return match bytes[8..] {
+            [ninth, ..] if ninth < 0x80 => Some(9),
+            [_, tenth, ..] if tenth <= 1 => Some(10),
+            _ => None,
+        };
+    }
+    // Fewer than eight bytes left: the varint ends within them or is cut off.
+    bytes.iter().position(|&byte| byte < 0x80).map(|i| i + 1)
+}
+
+/// The value of a varint the scanner has already read at frame offset `at` (and so accepted).
+#[inline]
+pub(crate) fn varint_at(buf: &[u8], at: u32) -> u64 {
+    let bytes = buf.get(at as usize..).unwrap_or_default();
+    match bytes.split_first() {
+        Some((&byte, _)) if byte < 0x80 => u64::from(byte),
+        _ => long_varint(bytes).map_or(0, |(value, _)| value),
+    }
+}
+
 /// Tells a varint cut off by the end of its message from one that is too long.
 #[cold]
 #[inline(never)]
@@ -377,8 +418,10 @@ pub(crate) const RELAYED_UNREADABLE: u16 = 1 << 13;
 /// What classification learns about a `TurmsNotification`: values and frame ranges.
 ///
 /// Every classified frame carries one, so it holds only what routing a frame needs at once;
-/// values read rarely (the session ids, the relayed request's id) are read again from `data`
-/// or `relayed_request` when asked for. The fields are ordered so that it packs into 72 bytes.
+/// values read rarely are read again when asked for: the timestamp and the requester id from
+/// where they lie (their varints checked by the scan), the session ids and the relayed
+/// request's id from `data` or `relayed_request`. The fields are ordered so that it packs into
+/// 64 bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Envelope {
     pub present: u16,
@@ -389,9 +432,12 @@ pub(crate) struct Envelope {
     pub code: i32,
     pub close_status: i32,
     pub custom_attributes: u32,
-    pub timestamp: i64,
+    /// Where the last `timestamp` value starts (a frame offset, never 0: a key comes first); 0
+    /// when there is none. Decoded when asked for.
+    pub timestamp_at: u32,
+    /// Where the last `requester_id` value starts (with `REQUESTER_ID`). Decoded when asked for.
+    pub requester_at: u32,
     pub request_id: i64,
-    pub requester_id: i64,
     pub reason: Span,
     /// The last `data` occurrence (all of them when `DATA_REPEATED` is set).
     pub data: Span,
@@ -412,49 +458,82 @@ impl Envelope {
 pub(crate) fn notification(buf: &[u8], env: &mut Envelope) -> Result<(), ClassifyError> {
     let fault = Fault::new(None);
     let r = Reader::new(buf, Span::new(0, buf.len()), Message::Notification, &fault);
-    let mut relayed = RequestScan::default();
-    match notification_fields(r, buf, env, &mut relayed) {
-        Ok(()) => {
-            if !env.has(RELAYED_UNREADABLE) {
-                // Known kinds are below 2^16; unknown fields never become the kind.
-                env.relayed_kind = relayed.kind as u16;
-            }
-            Ok(())
-        }
+    match notification_fields(r, buf, env) {
+        Ok(()) => Ok(()),
         Err(Bail) => Err(fault_into_error(&fault, Message::Notification)),
     }
 }
 
+/// The arms of the envelope scan's one jump, by the key's first byte: each field the scan
+/// reads, under its key with the wire type its type has; `OTHER` for any other byte. A table
+/// rather than a `match` on the byte, whose nine sparse values the compiler splits into two
+/// jump tables behind a compare (two branches to predict per key instead of one).
+mod arm {
+    pub const OTHER: u8 = 0;
+    pub const TIMESTAMP: u8 = 1;
+    pub const CUSTOM_ATTRIBUTES: u8 = 2;
+    pub const REQUEST_ID: u8 = 3;
+    pub const CODE: u8 = 4;
+    pub const REASON: u8 = 5;
+    pub const DATA: u8 = 6;
+    pub const REQUESTER_ID: u8 = 7;
+    pub const CLOSE_STATUS: u8 = 8;
+    pub const RELAYED: u8 = 9;
+
+    pub const OF_KEY: [u8; 256] = {
+        let mut arms = [OTHER; 256];
+        arms[0x08] = TIMESTAMP; // field 1, varint
+        arms[0x12] = CUSTOM_ATTRIBUTES; // field 2, length-delimited
+        arms[0x20] = REQUEST_ID; // field 4, varint
+        arms[0x28] = CODE; // field 5, varint
+        arms[0x32] = REASON; // field 6, length-delimited
+        arms[0x3a] = DATA; // field 7, length-delimited
+        arms[0x50] = REQUESTER_ID; // field 10, varint
+        arms[0x58] = CLOSE_STATUS; // field 11, varint
+        arms[0x62] = RELAYED; // field 12, length-delimited
+        arms
+    };
+}
+
 #[inline(always)]
-fn notification_fields(
-    mut r: Reader<'_, '_>,
-    buf: &[u8],
-    env: &mut Envelope,
-    relayed: &mut RequestScan,
-) -> Read<()> {
-    while r.has_remaining() {
+fn notification_fields(mut r: Reader<'_, '_>, buf: &[u8], env: &mut Envelope) -> Read<()> {
+    // Servers write the timestamp first: taken before the loop, it costs a compare instead
+    // of a jump through the table.
+    if let [0x08, tail @ ..] = r.rest {
+        r.rest = tail;
+        env.timestamp_at = r.pos() as u32;
+        r.skip_varint()?;
+    }
+    while let Some((&byte, tail)) = r.rest.split_first() {
         let at = r.pos();
+        let whole = r.rest;
+        r.rest = tail;
         // The envelope's fields, matched by their whole key (field number and the wire type
-        // their type has); anything else is checked and skipped below.
-        match r.varint()? {
-            0x08 => env.timestamp = r.varint()? as i64,
-            0x12 => {
+        // their type has), which is one byte: one jump on that byte. Anything else, other
+        // keys of one byte and every longer key, is read, checked and skipped below.
+        match arm::OF_KEY[usize::from(byte)] {
+            arm::TIMESTAMP => {
+                // Few callers read the timestamp: its place is kept, and its length checked.
+                env.timestamp_at = r.pos() as u32;
+                r.skip_varint()?;
+            }
+            arm::CUSTOM_ATTRIBUTES => {
                 r.len_span(2)?;
                 env.custom_attributes += 1;
             }
-            0x20 => {
+            arm::REQUEST_ID => {
                 env.request_id = r.varint()? as i64;
                 env.present |= REQUEST_ID;
             }
-            0x28 => {
+            arm::CODE => {
                 env.code = r.varint()? as i32;
                 env.present |= CODE;
             }
-            0x32 => {
+            arm::REASON => {
                 env.reason = r.len_span(6)?;
                 env.present |= REASON;
             }
-            0x3a => {
+            arm::DATA => {
                 let span = r.len_span(7)?;
                 if env.has(DATA) {
                     env.present |= DATA_REPEATED;
@@ -475,15 +554,16 @@ fn notification_fields(
                     }
                 }
             }
-            0x50 => {
-                env.requester_id = r.varint()? as i64;
+            arm::REQUESTER_ID => {
+                env.requester_at = r.pos() as u32;
+                r.skip_varint()?;
                 env.present |= REQUESTER_ID;
             }
-            0x58 => {
+            arm::CLOSE_STATUS => {
                 env.close_status = r.varint()? as i32;
                 env.present |= CLOSE_STATUS;
             }
-            0x62 => {
+            arm::RELAYED => {
                 let span = r.len_span(12)?;
                 if env.has(RELAYED) {
                     env.present |= RELAYED_REPEATED;
@@ -492,14 +572,25 @@ fn notification_fields(
                 env.relayed = span;
                 // A repeated relayed_request merges, so the scan goes on where it stopped.
                 if !env.has(RELAYED_UNREADABLE) {
-                    let fault = Fault::new(None);
-                    let inner = Reader::new(buf, span, Message::Notification, &fault);
-                    if relayed_fields(inner, relayed).is_err() {
-                        env.present |= RELAYED_UNREADABLE;
+                    // The frame's fault slot serves: a failure in here is not the frame's,
+                    // and any later failure of the frame overwrites it.
+                    match relayed_kind(buf, span, r.fault, u32::from(env.relayed_kind)) {
+                        // Known kinds are below 2^16; unknown fields never become the kind.
+                        Ok(kind) => env.relayed_kind = kind as u16,
+                        Err(Bail) => {
+                            env.present |= RELAYED_UNREADABLE;
+                            env.relayed_kind = 0;
+                        }
                     }
                 }
             }
-            key => {
+            _ => {
+                let key = if byte < 0x80 {
+                    u64::from(byte)
+                } else {
+                    r.rest = whole;
+                    r.varint()?
+                };
                 let (field, wire_type) = r.split_key(key, at)?;
                 let expected = match field {
                     1 | 4 | 5 | 10 | 11 => Some(WireType::Varint),
@@ -638,7 +729,7 @@ pub(crate) struct RequestScan {
 pub(crate) fn request(buf: &[u8], scan: &mut RequestScan) -> Result<(), ClassifyError> {
     let fault = Fault::new(None);
     let r = Reader::new(buf, Span::new(0, buf.len()), Message::Request, &fault);
-    match request_fields(r, RECURSION_LIMIT, scan) {
+    match request_fields::<true>(r, RECURSION_LIMIT, scan) {
         Ok(()) => Ok(()),
         Err(Bail) => Err(fault_into_error(&fault, Message::Request)),
     }
@@ -654,23 +745,43 @@ pub(crate) fn relayed_request(relayed: &[u8]) -> Option<RequestScan> {
         &fault,
     );
     let mut scan = RequestScan::default();
-    relayed_fields(r, &mut scan).ok()?;
+    request_fields::<true>(r, RECURSION_LIMIT - 1, &mut scan).ok()?;
     Some(scan)
 }
 
-/// [`request_fields`] of a relayed request, out of line.
+/// The kind of a relayed request's occurrence, continuing from the kind of the occurrences
+/// before it (`kind`, 0 if none): what classification keeps of it. Out of line; it reads and
+/// checks what [`relayed_request`] does, but passes over `request_id` without decoding it.
+///
+/// It makes its reader itself: a reader passed in by value arrives in memory, and stayed there,
+/// every step of the cursor a store.
 #[inline(never)]
-fn relayed_fields(r: Reader<'_, '_>, scan: &mut RequestScan) -> Read<()> {
-    request_fields(r, RECURSION_LIMIT - 1, scan)
+fn relayed_kind(buf: &[u8], span: Span, fault: &Fault, kind: u32) -> Read<u32> {
+    let r = Reader::new(buf, span, Message::Notification, fault);
+    let mut scan = RequestScan {
+        kind,
+        ..RequestScan::default()
+    };
+    request_fields::<false>(r, RECURSION_LIMIT - 1, &mut scan)?;
+    Ok(scan.kind)
 }
 
 /// Reads a `TurmsRequest`'s fields, continuing `scan` (a repeated relayed request merges into
-/// the earlier one). `budget` is prost's recursion count at that message.
+/// the earlier one). `budget` is prost's recursion count at that message. Without `ID`,
+/// `request_id` is checked but not decoded (`scan.request_id` stays as it was).
 #[inline(always)]
-fn request_fields(mut r: Reader<'_, '_>, budget: u32, scan: &mut RequestScan) -> Read<()> {
+fn request_fields<const ID: bool>(
+    mut r: Reader<'_, '_>,
+    budget: u32,
+    scan: &mut RequestScan,
+) -> Read<()> {
     while r.has_remaining() {
         let at = r.pos();
         match r.varint()? {
+            0x08 if !ID => {
+                r.skip_varint()?;
+                scan.has_request_id = Seen::Yes;
+            }
             0x08 => {
                 scan.request_id = r.varint()? as i64;
                 scan.has_request_id = Seen::Yes;
@@ -835,9 +946,17 @@ mod tests {
             let mut r = reader(bytes, &fault);
             let ours = r.varint();
             assert_eq!(ours.is_ok(), expected.is_ok(), "{bytes:02x?}");
-            if let (Ok(ours), Ok(expected)) = (ours, expected) {
-                assert_eq!(ours, expected, "{bytes:02x?}");
+            if let (Ok(ours), Ok(expected)) = (ours, &expected) {
+                assert_eq!(ours, *expected, "{bytes:02x?}");
                 assert_eq!(r.pos(), bytes.len() - theirs.len(), "{bytes:02x?}");
+                assert_eq!(varint_at(bytes, 0), *expected, "{bytes:02x?}");
+            }
+            // Skipping accepts the same varints, and stops where reading stops.
+            let mut skipping = reader(bytes, &fault);
+            let skipped = skipping.skip_varint();
+            assert_eq!(skipped.is_ok(), expected.is_ok(), "{bytes:02x?}");
+            if skipped.is_ok() {
+                assert_eq!(skipping.pos(), bytes.len() - theirs.len(), "{bytes:02x?}");
             }
         }
     }
@@ -855,6 +974,16 @@ mod tests {
             let mut theirs = &bytes[..];
             let expected = prost::encoding::decode_varint(&mut theirs);
             let fault = Fault::new(None);
+            let mut skipping = reader(&bytes, &fault);
+            match (skipping.skip_varint(), &expected) {
+                (Ok(()), Ok(_)) => {
+                    proptest::prop_assert_eq!(skipping.pos(), bytes.len() - theirs.len())
+                }
+                (Err(Bail), Err(_)) => {}
+                (ours, expected) => {
+                    proptest::prop_assert!(false, "{:02x?}: {:?} vs {:?}", bytes, ours, expected)
+                }
+            }
             let mut r = reader(&bytes, &fault);
             match (r.varint(), expected) {
                 (Ok(ours), Ok(expected)) => {
