@@ -114,7 +114,7 @@ pub fn run(args: &DecodeArgs) -> ExitCode {
         OutputFormat::Text
     };
     if let Some(path) = &args.capture.pcap {
-        return crate::pcap::run(args, path, format);
+        return crate::pcap::run(&args.capture, args.max_frame, path, format);
     }
     let options = args.options();
     let mut out = RecordWriter::new(BufWriter::new(io::stdout().lock()), format);

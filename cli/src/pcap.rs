@@ -13,8 +13,6 @@ use turms_wire::capture::{
 };
 use turms_wire::inspect::OutputFormat;
 
-use crate::decode::DecodeArgs;
-
 /// The classes `--class` takes.
 const CLASSES: [&str; 12] = [
     "heartbeat",
@@ -101,8 +99,12 @@ impl<R: Read> Read for FlushingReader<R> {
     }
 }
 
-pub fn run(args: &DecodeArgs, path: &Path, format: OutputFormat) -> ExitCode {
-    let pcap = &args.capture;
+pub fn run(
+    pcap: &PcapArgs,
+    max_frame: Option<usize>,
+    path: &Path,
+    format: OutputFormat,
+) -> ExitCode {
     let mut config = DecodeConfig::default();
     for (ports, given) in [
         (&mut config.capture.tcp_ports, &pcap.tcp_ports),
@@ -114,7 +116,7 @@ pub fn run(args: &DecodeArgs, path: &Path, format: OutputFormat) -> ExitCode {
         }
     }
     config.capture.resync = pcap.resync;
-    if let Some(max) = args.max_frame {
+    if let Some(max) = max_frame {
         config.max_request_frame = max;
         config.max_notification_frame = max;
     }
