@@ -121,7 +121,8 @@
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
-use std::io::Read;
+use std::io::{self, Read};
+use std::task::{ready, Poll};
 use std::time::Duration;
 
 mod container;
@@ -156,7 +157,7 @@ pub use udp::Datagram;
 // Why a direction cannot be followed further, shared with the tap.
 pub use crate::transport::StreamError;
 
-use container::{Container, Record};
+use container::{Container, Record, Stop};
 // Which way bytes went is named by the end that receives them (`c2s`: the gateway); how a
 // connection carries frames is the crate's one transport kind.
 pub use crate::role::RoleKind;
@@ -226,49 +227,128 @@ enum State {
 
 /// Reads a capture into [`Event`]s (an `Iterator`); the last one is [`EventKind::End`].
 pub struct CaptureReader<R> {
-    container: Container<R>,
-    flows: Flows,
-    queue: VecDeque<Event>,
-    state: State,
+    input: R,
+    events: Events,
 }
 
 impl<R: Read> CaptureReader<R> {
     /// Reads the capture's header (a pcap file header, or a pcapng section header block).
-    pub fn new(input: R, config: CaptureConfig) -> Result<Self, CaptureError> {
-        if let Some(&port) = config.tcp_ports.intersection(&config.ws_ports).next() {
-            return Err(CaptureError::ConflictingPort { port });
-        }
-        let container = Container::open(input, config.max_packet_len)?;
-        Ok(Self {
-            container,
-            flows: Flows::new(&config),
-            queue: VecDeque::new(),
-            state: State::Reading,
-        })
+    pub fn new(mut input: R, config: CaptureConfig) -> Result<Self, CaptureError> {
+        let mut events = Events::new(&config)?;
+        never_pending(events.header(blocking(&mut input)))?;
+        Ok(Self { input, events })
     }
+}
 
+impl<R> CaptureReader<R> {
     /// pcap or pcapng.
     pub fn format(&self) -> CaptureFormat {
-        self.container.format()
+        self.events.container.format()
     }
 
     /// The counters so far (the final ones come with [`EventKind::End`]).
     pub fn summary(&self) -> Summary {
-        self.flows.summary()
+        self.events.flows.summary()
     }
 
     /// Connections open now (their state is held).
     pub fn live_connections(&self) -> usize {
-        self.flows.live_connections()
+        self.events.flows.live_connections()
     }
 
     /// Bytes held out of order now, all connections together (with 64 bytes of bookkeeping
     /// per waiting segment).
     pub fn buffered_bytes(&self) -> usize {
-        self.flows.buffered_bytes()
+        self.events.flows.buffered_bytes()
+    }
+}
+
+impl<R: Read> Iterator for CaptureReader<R> {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        never_pending(self.events.next(blocking(&mut self.input)))
+    }
+}
+
+/// A blocking read, as [`Events`] takes its reads: never pending.
+fn blocking<R: Read>(input: &mut R) -> impl FnMut(&mut [u8]) -> Poll<io::Result<usize>> + '_ {
+    |buf| Poll::Ready(input.read(buf))
+}
+
+/// What [`Events`] gives with [`blocking`] reads.
+fn never_pending<T>(poll: Poll<T>) -> T {
+    match poll {
+        Poll::Ready(output) => output,
+        Poll::Pending => unreachable!("only a pending read makes a step pending"),
+    }
+}
+
+/// The reader without its input: the container, fed by whoever reads the input (a blocking
+/// [`Read`] for [`CaptureReader`]), and the connections.
+struct Events {
+    container: Container,
+    flows: Flows,
+    queue: VecDeque<Event>,
+    state: State,
+}
+
+impl Events {
+    fn new(config: &CaptureConfig) -> Result<Self, CaptureError> {
+        if let Some(&port) = config.tcp_ports.intersection(&config.ws_ports).next() {
+            return Err(CaptureError::ConflictingPort { port });
+        }
+        Ok(Self {
+            container: Container::new(config.max_packet_len),
+            flows: Flows::new(config),
+            queue: VecDeque::new(),
+            state: State::Reading,
+        })
     }
 
-    fn read_one(&mut self) {
+    /// Reads the capture's header, reading the input with `read` as needed: `Pending` when
+    /// `read` is (call again).
+    fn header(
+        &mut self,
+        mut read: impl FnMut(&mut [u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<Result<(), CaptureError>> {
+        loop {
+            match self.container.header() {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(Stop::Error(error)) => return Poll::Ready(Err(error)),
+                Err(Stop::NeedInput) => {
+                    if let Err(error) = ready!(self.container.refill(&mut read)) {
+                        return Poll::Ready(Err(error.into()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next event (`None` after [`EventKind::End`]), reading the input with `read` as
+    /// needed: `Pending` when `read` is (call again). A failed read ends the capture as
+    /// [`CaptureError::Io`].
+    fn next(
+        &mut self,
+        mut read: impl FnMut(&mut [u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<Option<Event>> {
+        loop {
+            if let Some(event) = self.queue.pop_front() {
+                return Poll::Ready(Some(event));
+            }
+            if self.state == State::Done {
+                return Poll::Ready(None);
+            }
+            if let Err(Stop::NeedInput) = self.read_one() {
+                if let Err(error) = ready!(self.container.refill(&mut read)) {
+                    self.finish(Some(error.into()));
+                }
+            }
+        }
+    }
+
+    /// Reads the next record; [`Stop::NeedInput`] when it is not all there yet.
+    fn read_one(&mut self) -> Result<(), Stop> {
         match self.container.next_record() {
             Ok(Record::Packet(packet)) => {
                 self.flows.summary.packets += 1;
@@ -295,8 +375,10 @@ impl<R: Read> CaptureReader<R> {
                 self.flows.summary.ignored.unknown_interface += 1;
             }
             Ok(Record::End) => self.finish(None),
-            Err(error) => self.finish(Some(error)),
+            Err(Stop::NeedInput) => return Err(Stop::NeedInput),
+            Err(Stop::Error(error)) => self.finish(Some(error)),
         }
+        Ok(())
     }
 
     fn finish(&mut self, error: Option<CaptureError>) {
@@ -316,25 +398,15 @@ impl<R: Read> CaptureReader<R> {
     }
 }
 
-impl<R: Read> Iterator for CaptureReader<R> {
-    type Item = Event;
-
-    fn next(&mut self) -> Option<Event> {
-        loop {
-            if let Some(event) = self.queue.pop_front() {
-                return Some(event);
-            }
-            if self.state == State::Done {
-                return None;
-            }
-            self.read_one();
-        }
+impl<R> fmt::Debug for CaptureReader<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.events.debug("CaptureReader", f)
     }
 }
 
-impl<R> fmt::Debug for CaptureReader<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CaptureReader")
+impl Events {
+    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
             .field("live_connections", &self.flows.live_connections())
             .field("buffered_bytes", &self.flows.buffered_bytes())
             .field("state", &self.state)
