@@ -266,6 +266,8 @@ const DIRS: [RoleKind; 2] = [RoleKind::Gateway, RoleKind::Client];
 /// [`MAX_PENDING_HEARTBEATS`] heartbeats), and per direction the start of a frame not yet
 /// complete (at most the receiving end's limit) or, while looking for a boundary, a window of
 /// at most 1 MiB. All of it is freed when the connection closes.
+///
+/// [`DecodedStream`](super::DecodedStream) is the same decoder for an `AsyncRead`.
 pub struct CaptureDecoder<R> {
     reader: CaptureReader<R>,
     decoding: Decoding,

@@ -125,6 +125,7 @@ use std::io::{self, Read};
 use std::task::{ready, Poll};
 use std::time::Duration;
 
+mod async_read;
 mod container;
 mod decode;
 mod error;
@@ -140,6 +141,7 @@ mod stream;
 mod summary;
 mod udp;
 
+pub use async_read::{CaptureStream, DecodedStream};
 pub use container::CaptureFormat;
 pub use decode::{
     Answer, CaptureDecoder, CapturedDatagram, CapturedFrame, Classified, DecodeConfig, Decoded,
@@ -226,6 +228,8 @@ enum State {
 }
 
 /// Reads a capture into [`Event`]s (an `Iterator`); the last one is [`EventKind::End`].
+///
+/// [`CaptureStream`] is the same reader for an `AsyncRead`.
 pub struct CaptureReader<R> {
     input: R,
     events: Events,
@@ -285,7 +289,7 @@ fn never_pending<T>(poll: Poll<T>) -> T {
 }
 
 /// The reader without its input: the container, fed by whoever reads the input (a blocking
-/// [`Read`] for [`CaptureReader`]), and the connections.
+/// [`Read`] for [`CaptureReader`], an `AsyncRead` for [`CaptureStream`]), and the connections.
 struct Events {
     container: Container,
     flows: Flows,
