@@ -15,6 +15,14 @@
 //! [`DecodedWriter`] writes them as `turms-wire decode --pcap` prints them, with the crate's one
 //! record writer ([`crate::inspect::RecordWriter`]).
 //!
+//! [`CaptureStream`] and [`DecodedStream`] are the same reader and decoder for async input:
+//! `Stream`s (futures-core) of the same events and records, read from any
+//! [`tokio::io::AsyncRead`] `+ Unpin` (the standard output of `tcpdump -U -w -` run as a child
+//! process, a socket, a file), each out as soon as the bytes that complete it have been read;
+//! a read that is not ready only makes the stream pending. Both kinds share every step after
+//! the read itself, so they yield the same items and errors under the same limits; the streams
+//! use tokio's `AsyncRead` trait alone, no runtime.
+//!
 //! ```
 //! use turms_wire::capture::{CaptureConfig, CaptureReader, EventKind};
 //!
@@ -82,6 +90,29 @@
 //! # Ok::<(), turms_wire::capture::CaptureError>(())
 //! ```
 //!
+//! Live traffic, decoded as `tcpdump` writes it (the runtime here is the caller's: tokio with
+//! its `process` feature):
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use turms_wire::capture::{DecodeConfig, DecodedKind, DecodedStream};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut tcpdump = tokio::process::Command::new("tcpdump")
+//!     .args(["-i", "any", "-U", "-w", "-", "tcp port 11510"])
+//!     .stdout(std::process::Stdio::piped())
+//!     .spawn()?;
+//! let stdout = tcpdump.stdout.take().expect("a piped standard output");
+//! let mut records = DecodedStream::new(stdout, DecodeConfig::default()).await?;
+//! while let Some(record) = records.next().await {
+//!     if let DecodedKind::Frame(frame) = &record.kind {
+//!         println!("{:?} {:?} {:?}", record.conn, record.dir, frame.frame);
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # What comes from libraries, and what is written here
 //!
 //! The container and packet layers are the field's, well tested on real captures:
@@ -93,7 +124,9 @@
 //!
 //! * the input buffer around the block parsers (`container`): a block's claimed length is
 //!   checked before any buffer grows for it, packets are zero-copy slices of the buffer, and a
-//!   block is handed up as soon as its last byte is read;
+//!   block is handed up as soon as its last byte is read; the buffer is filled by a blocking
+//!   `Read` or by polling an `AsyncRead` (`async_read`), and a block not all there yet is
+//!   parsed again once it is, so a read may stop anywhere;
 //! * the fixed link headers etherparse lacks (`link`): Linux SLL with the loopback hardware
 //!   type, SLL2, BSD NULL/LOOP;
 //! * reassembly into streams (`reassembly`): bounded buffering, holes reported with their exact
