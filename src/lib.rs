@@ -21,7 +21,8 @@
 //!   IM clients against; [`tap`]: a transparent proxy that prints live traffic.
 //! * [`udp`]: the experimental UDP signal datagrams (always built); `capture` (feature
 //!   `capture`, off by default): pcap and pcapng captures read into per-connection streams and
-//!   decoded into frames, datagrams and events.
+//!   decoded into frames, datagrams and events, as iterators over a `Read` or streams over an
+//!   `AsyncRead`.
 //!
 //! # Features
 //!
@@ -37,7 +38,7 @@
 //! | `gateway` | [`gateway`]: the mock gateway (implies `ws`) |
 //! | `tls` | `wss://` for the client (rustls; implies `client`) |
 //! | `tap` | [`tap`]: the transparent proxy behind `turms-wire tap` (implies `json`, `ws`) |
-//! | `capture` | [`capture`]: pcap and pcapng captures of Turms traffic read into per-connection streams and decoded into frames (with `json`, written by the record writer) |
+//! | `capture` | [`capture`]: pcap and pcapng captures of Turms traffic read into per-connection streams and decoded into frames, from a `Read` (iterators) or a tokio `AsyncRead` (streams, no runtime) (with `json`, written by the record writer) |
 //!
 //! The command-line tool `turms-wire` is its own package, `turms-wire-cli`.
 //!

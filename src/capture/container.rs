@@ -12,9 +12,16 @@
 //!   count of its own (only the bytes delivered hold one);
 //! * nothing is read beyond the block being completed: on a pipe, a packet is handed up as soon
 //!   as its last byte has been read.
+//!
+//! The container does no I/O of its own, so that a blocking `Read` and an `AsyncRead` feed the
+//! same parser. A step (the file header, the next record) that finds fewer bytes than it needs
+//! stops with [`Stop::NeedInput`] having consumed nothing; its caller reads more with
+//! [`Container::refill`], whose read may also be pending (what was read so far is kept), and
+//! takes the step again.
 
-use std::io::{self, Read};
+use std::io;
 use std::ops::Range;
+use std::task::Poll;
 
 use bytes::{Bytes, BytesMut};
 use pcap_parser::pcap::{
@@ -97,84 +104,116 @@ enum Layout {
     },
 }
 
-/// A capture read record by record from any `Read`.
-pub(crate) struct Container<R> {
-    input: R,
+/// Why a step of reading the container did not complete.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// More input is needed first ([`Container::refill`]); nothing was consumed, so the step
+    /// can be taken again.
+    NeedInput,
+    /// The capture cannot be read further.
+    Error(CaptureError),
+}
+
+impl From<CaptureError> for Stop {
+    fn from(error: CaptureError) -> Self {
+        Stop::Error(error)
+    }
+}
+
+/// A capture read record by record from bytes fed to it.
+pub(crate) struct Container {
     /// What was read and not yet consumed starts at `pos`.
     chunk: Bytes,
     pos: usize,
     /// The input offset of `chunk[pos]`.
     offset: u64,
     eof: bool,
+    /// How many available bytes the step that stopped for input needs.
+    want: usize,
+    /// The next chunk while a refill waits for its input.
+    filling: Option<Filling>,
     layout: Layout,
     max_block: usize,
 }
 
-impl<R: Read> Container<R> {
-    /// Reads the file header (pcapng: the first section header block).
-    pub(crate) fn open(input: R, max_packet_len: usize) -> Result<Self, CaptureError> {
-        let max_block = max_packet_len.saturating_add(BLOCK_OVERHEAD);
-        let mut container = Self {
-            input,
+/// A chunk being read into: what was available before, then what was read since.
+struct Filling {
+    /// Zeroed once to its capacity; the bytes past `len` are room for the reads.
+    next: BytesMut,
+    len: usize,
+}
+
+impl Container {
+    /// A container that has read nothing yet: [`Container::header`] comes first.
+    pub(crate) fn new(max_packet_len: usize) -> Self {
+        Self {
             chunk: Bytes::new(),
             pos: 0,
             offset: 0,
             eof: false,
+            want: 0,
+            filling: None,
             layout: Layout::PcapNg {
                 big_endian: false,
                 interfaces: Vec::new(),
             },
-            max_block,
-        };
-        container.fill(4)?;
-        let start = container.available();
+            max_block: max_packet_len.saturating_add(BLOCK_OVERHEAD),
+        }
+    }
+
+    /// Reads the file header (pcapng: the first section header block).
+    pub(crate) fn header(&mut self) -> Result<(), Stop> {
+        self.fill(4)?;
+        let start = self.available();
         if start.is_empty() {
-            return Err(CaptureError::Empty);
+            return Err(CaptureError::Empty.into());
         }
         if start.len() < 4 {
-            return Err(container.truncated("file header"));
+            return Err(self.truncated("file header").into());
         }
         let magic = u32::from_be_bytes([start[0], start[1], start[2], start[3]]);
         match magic {
             PCAPNG_SHB => {
                 // The first block must be a whole section header; later ones are read in turn.
-                let first = container.pcapng_block().map_err(|error| match error {
-                    CaptureError::Truncated { offset, .. } => CaptureError::Truncated {
-                        offset,
-                        what: "file header",
-                    },
+                let first = self.pcapng_block().map_err(|stop| match stop {
+                    Stop::Error(CaptureError::Truncated { offset, .. }) => {
+                        Stop::Error(CaptureError::Truncated {
+                            offset,
+                            what: "file header",
+                        })
+                    }
                     other => other,
                 })?;
                 match first {
-                    Some((PCAPNG_SHB, block)) => container.section_header(block)?,
-                    _ => return Err(container.truncated("file header")),
+                    Some((PCAPNG_SHB, block)) => self.section_header(block)?,
+                    _ => return Err(self.truncated("file header").into()),
                 }
             }
             0xa1b2_c3d4 | 0xa1b2_3c4d | 0xa1b2_cd34 | 0xd4c3_b2a1 | 0x4d3c_b2a1 | 0x34cd_b2a1 => {
-                if !container.fill(24)? {
-                    return Err(container.truncated("file header"));
+                if !self.fill(24)? {
+                    return Err(self.truncated("file header").into());
                 }
-                let header = match parse_pcap_header(&container.available()[..24]) {
+                let header = match parse_pcap_header(&self.available()[..24]) {
                     Ok((_, header)) => header,
                     // The big-endian variant of the "modified" format, which pcap-parser lacks.
                     Err(_) => {
-                        return Err(
-                            container.malformed("file header", "an unsupported pcap variant")
-                        )
+                        return Err(self
+                            .malformed("file header", "an unsupported pcap variant")
+                            .into())
                     }
                 };
-                container.layout = Layout::Pcap {
+                self.layout = Layout::Pcap {
                     big_endian: header.is_bigendian(),
                     nanoseconds: header.is_nanosecond_precision(),
                     modified: header.is_modified_format(),
                     // The upper bits may carry FCS information (pcap's LINKTYPE_FCS fields).
                     linktype: (header.network.0 as u32) & 0xFFFF,
                 };
-                container.consume(24);
+                self.consume(24);
             }
-            _ => return Err(CaptureError::NotACapture { magic }),
+            _ => return Err(CaptureError::NotACapture { magic }.into()),
         }
-        Ok(container)
+        Ok(())
     }
 
     pub(crate) fn format(&self) -> CaptureFormat {
@@ -197,7 +236,7 @@ impl<R: Read> Container<R> {
     }
 
     /// The next packet record, skipping blocks that carry none.
-    pub(crate) fn next_record(&mut self) -> Result<Record, CaptureError> {
+    pub(crate) fn next_record(&mut self) -> Result<Record, Stop> {
         if let Layout::Pcap { .. } = self.layout {
             return self.pcap_record();
         }
@@ -208,15 +247,15 @@ impl<R: Read> Container<R> {
             match kind {
                 PCAPNG_SHB => self.section_header(block)?,
                 PCAPNG_IDB => self.interface(block)?,
-                PCAPNG_EPB => return self.enhanced_packet(block),
-                PCAPNG_SPB => return self.simple_packet(block),
+                PCAPNG_EPB => return Ok(self.enhanced_packet(block)?),
+                PCAPNG_SPB => return Ok(self.simple_packet(block)?),
                 // Statistics, name resolution, secrets, custom blocks: nothing for us.
                 _ => {}
             }
         }
     }
 
-    fn pcap_record(&mut self) -> Result<Record, CaptureError> {
+    fn pcap_record(&mut self) -> Result<Record, Stop> {
         let Layout::Pcap {
             big_endian,
             nanoseconds,
@@ -231,16 +270,18 @@ impl<R: Read> Container<R> {
             return if self.available().is_empty() {
                 Ok(Record::End)
             } else {
-                Err(self.truncated("packet record"))
+                Err(self.truncated("packet record").into())
             };
         }
         let caplen = read_u32(&self.available()[8..12], big_endian);
         if caplen as usize > self.max_block - BLOCK_OVERHEAD {
-            return Err(self.oversize("packet record", u64::from(caplen), BLOCK_OVERHEAD));
+            return Err(self
+                .oversize("packet record", u64::from(caplen), BLOCK_OVERHEAD)
+                .into());
         }
         let len = header_len + caplen as usize;
         if !self.fill(len)? {
-            return Err(self.truncated("packet record"));
+            return Err(self.truncated("packet record").into());
         }
         let record_offset = self.offset;
         let record = self.consume(len);
@@ -257,7 +298,8 @@ impl<R: Read> Container<R> {
                 offset: record_offset,
                 what: "packet record",
                 reason: "its header does not parse",
-            });
+            }
+            .into());
         };
         let fraction = if nanoseconds {
             i64::from(frame.ts_usec) / 1000
@@ -275,12 +317,12 @@ impl<R: Read> Container<R> {
 
     /// The next whole pcapng block (its type, as read in the section's byte order, and where
     /// it lies in the chunk), or `None` at a clean end of input.
-    fn pcapng_block(&mut self) -> Result<Option<(u32, Range<usize>)>, CaptureError> {
+    fn pcapng_block(&mut self) -> Result<Option<(u32, Range<usize>)>, Stop> {
         if !self.fill(8)? {
             return if self.available().is_empty() {
                 Ok(None)
             } else {
-                Err(self.truncated("pcapng block"))
+                Err(self.truncated("pcapng block").into())
             };
         }
         let big_endian = self.section_big_endian();
@@ -288,16 +330,18 @@ impl<R: Read> Container<R> {
         let big_endian = if kind == PCAPNG_SHB {
             // A new section states its own byte order, after its length.
             if !self.fill(12)? {
-                return Err(self.truncated("pcapng block"));
+                return Err(self.truncated("pcapng block").into());
             }
             match read_u32(&self.available()[8..12], false) {
                 PCAPNG_BYTE_ORDER_MAGIC => false,
                 magic if magic == PCAPNG_BYTE_ORDER_MAGIC.swap_bytes() => true,
                 _ => {
-                    return Err(self.malformed(
-                        "pcapng block",
-                        "a section header without the byte-order magic",
-                    ))
+                    return Err(self
+                        .malformed(
+                            "pcapng block",
+                            "a section header without the byte-order magic",
+                        )
+                        .into())
                 }
             }
         } else {
@@ -305,16 +349,18 @@ impl<R: Read> Container<R> {
         };
         let len = read_u32(&self.available()[4..8], big_endian);
         if len as usize > self.max_block {
-            return Err(self.oversize("pcapng block", u64::from(len), 0));
+            return Err(self.oversize("pcapng block", u64::from(len), 0).into());
         }
         if len < 12 || len % 4 != 0 {
-            return Err(self.malformed(
-                "pcapng block",
-                "its length is not a multiple of 4 of at least 12",
-            ));
+            return Err(self
+                .malformed(
+                    "pcapng block",
+                    "its length is not a multiple of 4 of at least 12",
+                )
+                .into());
         }
         if !self.fill(len as usize)? {
-            return Err(self.truncated("pcapng block"));
+            return Err(self.truncated("pcapng block").into());
         }
         let block_offset = self.offset;
         let block = self.consume(len as usize);
@@ -324,7 +370,8 @@ impl<R: Read> Container<R> {
                 offset: block_offset,
                 what: "pcapng block",
                 reason: "its two length fields differ",
-            });
+            }
+            .into());
         }
         Ok(Some((kind, block)))
     }
@@ -463,49 +510,67 @@ impl<R: Read> Container<R> {
         &self.chunk[self.pos..]
     }
 
-    /// Reads until `n` bytes are available; `false` if the input ends first.
-    ///
-    /// What is left of the current chunk moves to a new one (a partial record, at most), and
-    /// reading stops as soon as `n` bytes are there: on a pipe, a packet is not held back
-    /// waiting for more input.
-    fn fill(&mut self, n: usize) -> Result<bool, CaptureError> {
+    /// Whether `n` bytes are available: `false` if the input ended first, [`Stop::NeedInput`]
+    /// (with `n` remembered for [`Container::refill`]) if more may come.
+    fn fill(&mut self, n: usize) -> Result<bool, Stop> {
         if self.available().len() >= n {
             return Ok(true);
         }
         if self.eof {
             return Ok(false);
         }
-        // At least a chunk's worth is asked of the input each time (fewer system calls on
-        // files); a read returns what is there.
-        let capacity = n.max(self.available().len() + READ_CHUNK);
-        let mut next = BytesMut::with_capacity(capacity);
-        next.extend_from_slice(self.available());
+        self.want = n;
+        Err(Stop::NeedInput)
+    }
+
+    /// Reads with `read` until the bytes the last step stopped for are available, or the input
+    /// ends (a read of 0 bytes) or fails; `Poll::Pending` when `read` is, with what was read
+    /// so far kept for the next call. `Interrupted` reads are retried.
+    ///
+    /// What is left of the current chunk moves to a new one (a partial record, at most), and
+    /// reading stops as soon as the bytes are there: on a pipe, a packet is not held back
+    /// waiting for more input.
+    pub(crate) fn refill(
+        &mut self,
+        mut read: impl FnMut(&mut [u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<()>> {
+        let want = self.want;
+        let filling = match &mut self.filling {
+            Some(filling) => filling,
+            none => {
+                let available = &self.chunk[self.pos..];
+                // At least a chunk's worth is asked of the input each time (fewer system
+                // calls on files); a read returns what is there.
+                let mut next = BytesMut::zeroed(want.max(available.len() + READ_CHUNK));
+                next[..available.len()].copy_from_slice(available);
+                none.insert(Filling {
+                    next,
+                    len: available.len(),
+                })
+            }
+        };
         let mut result = Ok(());
-        while next.len() < n && !self.eof {
-            let start = next.len();
-            next.resize(capacity, 0);
-            let read = loop {
-                match self.input.read(&mut next[start..]) {
-                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                    other => break other,
+        while filling.len < want {
+            match read(&mut filling.next[filling.len..]) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(0)) => {
+                    self.eof = true;
+                    break;
                 }
-            };
-            match read {
-                Ok(read) => {
-                    next.truncate(start + read);
-                    self.eof = read == 0;
-                }
-                Err(error) => {
-                    next.truncate(start);
+                Poll::Ready(Ok(read)) => filling.len += read,
+                Poll::Ready(Err(error)) if error.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(error)) => {
                     result = Err(error);
                     break;
                 }
             }
         }
-        self.chunk = next.freeze();
-        self.pos = 0;
-        result?;
-        Ok(self.chunk.len() >= n)
+        if let Some(Filling { mut next, len }) = self.filling.take() {
+            next.truncate(len);
+            self.chunk = next.freeze();
+            self.pos = 0;
+        }
+        Poll::Ready(result)
     }
 
     /// Takes `n` available bytes, returning where they lie in the chunk.

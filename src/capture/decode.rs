@@ -266,29 +266,25 @@ const DIRS: [RoleKind; 2] = [RoleKind::Gateway, RoleKind::Client];
 /// [`MAX_PENDING_HEARTBEATS`] heartbeats), and per direction the start of a frame not yet
 /// complete (at most the receiving end's limit) or, while looking for a boundary, a window of
 /// at most 1 MiB. All of it is freed when the connection closes.
+///
+/// [`DecodedStream`](super::DecodedStream) is the same decoder for an `AsyncRead`.
 pub struct CaptureDecoder<R> {
     reader: CaptureReader<R>,
-    limits: [usize; 2],
-    conns: HashMap<ConnId, Conn>,
-    queue: VecDeque<Decoded>,
-    summary: DecodeSummary,
-    out: Vec<Out>,
+    decoding: Decoding,
 }
 
 impl<R: Read> CaptureDecoder<R> {
     /// Reads the capture's header.
     pub fn new(input: R, config: DecodeConfig) -> Result<Self, CaptureError> {
-        let limits = DIRS.map(|dir| config.max_frame(dir));
+        let decoding = Decoding::new(&config);
         Ok(CaptureDecoder {
             reader: CaptureReader::new(input, config.capture)?,
-            limits,
-            conns: HashMap::new(),
-            queue: VecDeque::new(),
-            summary: DecodeSummary::default(),
-            out: Vec::new(),
+            decoding,
         })
     }
+}
 
+impl<R> CaptureDecoder<R> {
     /// The reader underneath (its format, its counters so far).
     pub fn reader(&self) -> &CaptureReader<R> {
         &self.reader
@@ -296,13 +292,47 @@ impl<R: Read> CaptureDecoder<R> {
 
     /// Connections whose state is held now.
     pub fn live_connections(&self) -> usize {
-        self.conns.len()
+        self.decoding.conns.len()
     }
 
     /// Bytes held now by the decoding layer: starts of frames not complete yet, and the
     /// windows of boundary searches (the reader's own buffering is
     /// [`CaptureReader::buffered_bytes`]).
     pub fn held_bytes(&self) -> usize {
+        self.decoding.held_bytes()
+    }
+}
+
+/// The decoder without its reader: events in, records out.
+pub(super) struct Decoding {
+    limits: [usize; 2],
+    conns: HashMap<ConnId, Conn>,
+    queue: VecDeque<Decoded>,
+    summary: DecodeSummary,
+    out: Vec<Out>,
+}
+
+impl Decoding {
+    pub(super) fn new(config: &DecodeConfig) -> Self {
+        Decoding {
+            limits: DIRS.map(|dir| config.max_frame(dir)),
+            conns: HashMap::new(),
+            queue: VecDeque::new(),
+            summary: DecodeSummary::default(),
+            out: Vec::new(),
+        }
+    }
+
+    /// The next record of the events handled so far.
+    pub(super) fn pop(&mut self) -> Option<Decoded> {
+        self.queue.pop_front()
+    }
+
+    pub(super) fn live_connections(&self) -> usize {
+        self.conns.len()
+    }
+
+    pub(super) fn held_bytes(&self) -> usize {
         self.conns
             .values()
             .flat_map(|conn| conn.dirs.iter().map(Direction::buffered))
@@ -324,7 +354,8 @@ impl<R: Read> CaptureDecoder<R> {
         });
     }
 
-    fn handle(&mut self, event: Event) {
+    /// Turns an event of the reader into records.
+    pub(super) fn handle(&mut self, event: Event) {
         let time = event.time;
         match event.kind {
             EventKind::Open {
@@ -617,11 +648,11 @@ impl<R: Read> Iterator for CaptureDecoder<R> {
 
     fn next(&mut self) -> Option<Decoded> {
         loop {
-            if let Some(decoded) = self.queue.pop_front() {
+            if let Some(decoded) = self.decoding.pop() {
                 return Some(decoded);
             }
             let event = self.reader.next()?;
-            self.handle(event);
+            self.decoding.handle(event);
         }
     }
 }
@@ -630,7 +661,7 @@ impl<R> std::fmt::Debug for CaptureDecoder<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CaptureDecoder")
             .field("reader", &self.reader)
-            .field("live_connections", &self.conns.len())
+            .field("live_connections", &self.decoding.live_connections())
             .finish_non_exhaustive()
     }
 }

@@ -15,6 +15,14 @@
 //! [`DecodedWriter`] writes them as `turms-wire decode --pcap` prints them, with the crate's one
 //! record writer ([`crate::inspect::RecordWriter`]).
 //!
+//! [`CaptureStream`] and [`DecodedStream`] are the same reader and decoder for async input:
+//! `Stream`s (futures-core) of the same events and records, read from any
+//! [`tokio::io::AsyncRead`] `+ Unpin` (the standard output of `tcpdump -U -w -` run as a child
+//! process, a socket, a file), each out as soon as the bytes that complete it have been read;
+//! a read that is not ready only makes the stream pending. Both kinds share every step after
+//! the read itself, so they yield the same items and errors under the same limits; the streams
+//! use tokio's `AsyncRead` trait alone, no runtime.
+//!
 //! ```
 //! use turms_wire::capture::{CaptureConfig, CaptureReader, EventKind};
 //!
@@ -82,6 +90,29 @@
 //! # Ok::<(), turms_wire::capture::CaptureError>(())
 //! ```
 //!
+//! Live traffic, decoded as `tcpdump` writes it (the runtime here is the caller's: tokio with
+//! its `process` feature):
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use turms_wire::capture::{DecodeConfig, DecodedKind, DecodedStream};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut tcpdump = tokio::process::Command::new("tcpdump")
+//!     .args(["-i", "any", "-U", "-w", "-", "tcp port 11510"])
+//!     .stdout(std::process::Stdio::piped())
+//!     .spawn()?;
+//! let stdout = tcpdump.stdout.take().expect("a piped standard output");
+//! let mut records = DecodedStream::new(stdout, DecodeConfig::default()).await?;
+//! while let Some(record) = records.next().await {
+//!     if let DecodedKind::Frame(frame) = &record.kind {
+//!         println!("{:?} {:?} {:?}", record.conn, record.dir, frame.frame);
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # What comes from libraries, and what is written here
 //!
 //! The container and packet layers are the field's, well tested on real captures:
@@ -93,7 +124,9 @@
 //!
 //! * the input buffer around the block parsers (`container`): a block's claimed length is
 //!   checked before any buffer grows for it, packets are zero-copy slices of the buffer, and a
-//!   block is handed up as soon as its last byte is read;
+//!   block is handed up as soon as its last byte is read; the buffer is filled by a blocking
+//!   `Read` or by polling an `AsyncRead` (`async_read`), and a block not all there yet is
+//!   parsed again once it is, so a read may stop anywhere;
 //! * the fixed link headers etherparse lacks (`link`): Linux SLL with the loopback hardware
 //!   type, SLL2, BSD NULL/LOOP;
 //! * reassembly into streams (`reassembly`): bounded buffering, holes reported with their exact
@@ -121,9 +154,11 @@
 
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
-use std::io::Read;
+use std::io::{self, Read};
+use std::task::{ready, Poll};
 use std::time::Duration;
 
+mod async_read;
 mod container;
 mod decode;
 mod error;
@@ -139,6 +174,7 @@ mod stream;
 mod summary;
 mod udp;
 
+pub use async_read::{CaptureStream, DecodedStream};
 pub use container::CaptureFormat;
 pub use decode::{
     Answer, CaptureDecoder, CapturedDatagram, CapturedFrame, Classified, DecodeConfig, Decoded,
@@ -156,7 +192,7 @@ pub use udp::Datagram;
 // Why a direction cannot be followed further, shared with the tap.
 pub use crate::transport::StreamError;
 
-use container::{Container, Record};
+use container::{Container, Record, Stop};
 // Which way bytes went is named by the end that receives them (`c2s`: the gateway); how a
 // connection carries frames is the crate's one transport kind.
 pub use crate::role::RoleKind;
@@ -225,50 +261,131 @@ enum State {
 }
 
 /// Reads a capture into [`Event`]s (an `Iterator`); the last one is [`EventKind::End`].
+///
+/// [`CaptureStream`] is the same reader for an `AsyncRead`.
 pub struct CaptureReader<R> {
-    container: Container<R>,
-    flows: Flows,
-    queue: VecDeque<Event>,
-    state: State,
+    input: R,
+    events: Events,
 }
 
 impl<R: Read> CaptureReader<R> {
     /// Reads the capture's header (a pcap file header, or a pcapng section header block).
-    pub fn new(input: R, config: CaptureConfig) -> Result<Self, CaptureError> {
-        if let Some(&port) = config.tcp_ports.intersection(&config.ws_ports).next() {
-            return Err(CaptureError::ConflictingPort { port });
-        }
-        let container = Container::open(input, config.max_packet_len)?;
-        Ok(Self {
-            container,
-            flows: Flows::new(&config),
-            queue: VecDeque::new(),
-            state: State::Reading,
-        })
+    pub fn new(mut input: R, config: CaptureConfig) -> Result<Self, CaptureError> {
+        let mut events = Events::new(&config)?;
+        never_pending(events.header(blocking(&mut input)))?;
+        Ok(Self { input, events })
     }
+}
 
+impl<R> CaptureReader<R> {
     /// pcap or pcapng.
     pub fn format(&self) -> CaptureFormat {
-        self.container.format()
+        self.events.container.format()
     }
 
     /// The counters so far (the final ones come with [`EventKind::End`]).
     pub fn summary(&self) -> Summary {
-        self.flows.summary()
+        self.events.flows.summary()
     }
 
     /// Connections open now (their state is held).
     pub fn live_connections(&self) -> usize {
-        self.flows.live_connections()
+        self.events.flows.live_connections()
     }
 
     /// Bytes held out of order now, all connections together (with 64 bytes of bookkeeping
     /// per waiting segment).
     pub fn buffered_bytes(&self) -> usize {
-        self.flows.buffered_bytes()
+        self.events.flows.buffered_bytes()
+    }
+}
+
+impl<R: Read> Iterator for CaptureReader<R> {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        never_pending(self.events.next(blocking(&mut self.input)))
+    }
+}
+
+/// A blocking read, as [`Events`] takes its reads: never pending.
+fn blocking<R: Read>(input: &mut R) -> impl FnMut(&mut [u8]) -> Poll<io::Result<usize>> + '_ {
+    |buf| Poll::Ready(input.read(buf))
+}
+
+/// What [`Events`] gives with [`blocking`] reads.
+fn never_pending<T>(poll: Poll<T>) -> T {
+    match poll {
+        Poll::Ready(output) => output,
+        Poll::Pending => unreachable!("only a pending read makes a step pending"),
+    }
+}
+
+/// The reader without its input: the container, fed by whoever reads the input (a blocking
+/// [`Read`] for [`CaptureReader`], an `AsyncRead` for [`CaptureStream`]), and the connections.
+struct Events {
+    container: Container,
+    flows: Flows,
+    queue: VecDeque<Event>,
+    state: State,
+}
+
+impl Events {
+    fn new(config: &CaptureConfig) -> Result<Self, CaptureError> {
+        if let Some(&port) = config.tcp_ports.intersection(&config.ws_ports).next() {
+            return Err(CaptureError::ConflictingPort { port });
+        }
+        Ok(Self {
+            container: Container::new(config.max_packet_len),
+            flows: Flows::new(config),
+            queue: VecDeque::new(),
+            state: State::Reading,
+        })
     }
 
-    fn read_one(&mut self) {
+    /// Reads the capture's header, reading the input with `read` as needed: `Pending` when
+    /// `read` is (call again).
+    fn header(
+        &mut self,
+        mut read: impl FnMut(&mut [u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<Result<(), CaptureError>> {
+        loop {
+            match self.container.header() {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(Stop::Error(error)) => return Poll::Ready(Err(error)),
+                Err(Stop::NeedInput) => {
+                    if let Err(error) = ready!(self.container.refill(&mut read)) {
+                        return Poll::Ready(Err(error.into()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next event (`None` after [`EventKind::End`]), reading the input with `read` as
+    /// needed: `Pending` when `read` is (call again). A failed read ends the capture as
+    /// [`CaptureError::Io`].
+    fn next(
+        &mut self,
+        mut read: impl FnMut(&mut [u8]) -> Poll<io::Result<usize>>,
+    ) -> Poll<Option<Event>> {
+        loop {
+            if let Some(event) = self.queue.pop_front() {
+                return Poll::Ready(Some(event));
+            }
+            if self.state == State::Done {
+                return Poll::Ready(None);
+            }
+            if let Err(Stop::NeedInput) = self.read_one() {
+                if let Err(error) = ready!(self.container.refill(&mut read)) {
+                    self.finish(Some(error.into()));
+                }
+            }
+        }
+    }
+
+    /// Reads the next record; [`Stop::NeedInput`] when it is not all there yet.
+    fn read_one(&mut self) -> Result<(), Stop> {
         match self.container.next_record() {
             Ok(Record::Packet(packet)) => {
                 self.flows.summary.packets += 1;
@@ -295,8 +412,10 @@ impl<R: Read> CaptureReader<R> {
                 self.flows.summary.ignored.unknown_interface += 1;
             }
             Ok(Record::End) => self.finish(None),
-            Err(error) => self.finish(Some(error)),
+            Err(Stop::NeedInput) => return Err(Stop::NeedInput),
+            Err(Stop::Error(error)) => self.finish(Some(error)),
         }
+        Ok(())
     }
 
     fn finish(&mut self, error: Option<CaptureError>) {
@@ -316,25 +435,15 @@ impl<R: Read> CaptureReader<R> {
     }
 }
 
-impl<R: Read> Iterator for CaptureReader<R> {
-    type Item = Event;
-
-    fn next(&mut self) -> Option<Event> {
-        loop {
-            if let Some(event) = self.queue.pop_front() {
-                return Some(event);
-            }
-            if self.state == State::Done {
-                return None;
-            }
-            self.read_one();
-        }
+impl<R> fmt::Debug for CaptureReader<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.events.debug("CaptureReader", f)
     }
 }
 
-impl<R> fmt::Debug for CaptureReader<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CaptureReader")
+impl Events {
+    fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
             .field("live_connections", &self.flows.live_connections())
             .field("buffered_bytes", &self.flows.buffered_bytes())
             .field("state", &self.state)

@@ -1,5 +1,7 @@
-//! The capture reader: containers and link types, reassembly, closing, limits, real captures.
+//! The capture reader: containers and link types, reassembly, closing, limits, real captures;
+//! the decoder; both over an `AsyncRead`.
 
+mod async_read;
 mod containers;
 mod decode;
 mod props;
