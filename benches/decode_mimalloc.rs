@@ -1,7 +1,9 @@
 //! The full prost decode of `throughput`, with mimalloc as the global allocator instead of the
 //! system's: most of what a full decode costs beyond parsing is allocating and freeing the
 //! strings and vectors of the decoded message, and the allocator is the application's choice.
-//! Run with `cargo bench --bench decode_mimalloc`; compare with
+//! Each corpus is decoded twice: into a fresh message per frame (`prost_decode`), and into one
+//! message kept across frames, cleared before each (`prost_decode_reuse`). Run with
+//! `cargo bench --bench decode_mimalloc`; compare with
 //! `cargo bench --bench throughput -- prost_decode`.
 
 #[path = "support/clock.rs"]
@@ -44,6 +46,17 @@ fn run<M: Measurement>(mut criterion: Criterion<M>) {
             frames,
             corpus.wire.len(),
             |b| b.iter(|| paths::prost_decode(&corpus.wire)),
+        );
+        assert_eq!(paths::prost_decode_reuse(&corpus.wire), frames);
+        let id = format!("prost_decode_reuse_{}", corpus.name);
+        report::bench(
+            &mut group,
+            &mut rows,
+            "decode_mimalloc",
+            &id,
+            frames,
+            corpus.wire.len(),
+            |b| b.iter(|| paths::prost_decode_reuse(&corpus.wire)),
         );
     }
     group.finish();

@@ -131,6 +131,21 @@ pub fn prost_decode(wire: &[u8]) -> usize {
     })
 }
 
+/// [`prost_decode`] into one message kept across frames: prost's generated `clear()`, then
+/// `merge` of the frame. `clear()` keeps the capacity of the top-level `Vec`s and drops
+/// everything optional (the nested messages, the oneofs, `reason`), so what this saves is
+/// mostly building, moving and dropping the large `TurmsNotification` value of every frame.
+/// The message is the same as a fresh decode's (`tests/decode_reuse.rs`).
+#[inline(never)]
+pub fn prost_decode_reuse(wire: &[u8]) -> usize {
+    let mut message = TurmsNotification::default();
+    read_through(wire, Framing::client(), |frame| {
+        message.clear();
+        message.merge(frame).expect("corpus frames decode");
+        black_box(&message);
+    })
+}
+
 /// Classification alone, of frames already split off (each `Bytes` moved in, not cloned).
 /// The corpus' distinct frames are few and stay in cache: this is the scanner's own cost.
 #[inline(never)]

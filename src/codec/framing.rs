@@ -285,6 +285,13 @@ impl Decoder for Framing {
                 Err(Stop::Error(error)) => return Err(error),
             },
         };
+        // An empty body (a heartbeat, or its ack) shares nothing with the read buffer: the
+        // prefix is passed over and the frame is the static empty `Bytes`. A split would cost
+        // an atomic reference-count increment, and dropping the frame a decrement.
+        if len == 0 {
+            src.advance(prefix_len);
+            return Ok(Some(Bytes::new()));
+        }
         // The prefix goes with the frame and is cut off the frozen `Bytes`, which is a pointer
         // bump; advancing the `BytesMut` past it would cost as much as the split.
         let mut frame = src.split_to(prefix_len + len).freeze();
@@ -434,6 +441,24 @@ mod tests {
             .unwrap();
         framing.encode(Bytes::new(), &mut dst).unwrap();
         assert_eq!(&dst[..], b"\x03abc\x00");
+    }
+
+    #[test]
+    fn empty_frames_share_nothing_with_the_read_buffer() {
+        let mut framing = Framing::client();
+        // Heartbeats with a one-byte prefix, a non-minimal two-byte one, and one whose prefix
+        // arrives in two reads (the slow path).
+        let mut src = BytesMut::from(&b"\x00\x02hi\x80\x00\x00\x80"[..]);
+        let mut frames = Vec::new();
+        while let Some(frame) = framing.decode(&mut src).unwrap() {
+            frames.push(frame);
+        }
+        assert_eq!(frames, ["", "hi", "", ""]);
+        assert_eq!(&src[..], b"\x80");
+        src.extend_from_slice(&[0x00, 0x01, b'x']);
+        assert_eq!(framing.decode(&mut src).unwrap().unwrap(), "");
+        assert_eq!(framing.decode(&mut src).unwrap().unwrap(), "x");
+        assert!(src.is_empty());
     }
 
     #[test]

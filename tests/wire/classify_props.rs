@@ -143,7 +143,7 @@ fn turms_request() -> impl Strategy<Value = TurmsRequest> {
     )
 }
 
-fn notification() -> impl Strategy<Value = TurmsNotification> {
+pub(crate) fn notification() -> impl Strategy<Value = TurmsNotification> {
     (
         any::<i64>(),
         request_id(),

@@ -7,6 +7,7 @@ mod classify_conformance;
 mod classify_props;
 mod codec_conformance;
 mod codec_props;
+mod decode_reuse;
 mod fuzz_corpus;
 mod schema_tsv;
 mod status_codes;
