@@ -448,15 +448,31 @@ mod tests {
         let mut framing = Framing::client();
         // Heartbeats with a one-byte prefix, a non-minimal two-byte one, and one whose prefix
         // arrives in two reads (the slow path).
-        let mut src = BytesMut::from(&b"\x00\x02hi\x80\x00\x00\x80"[..]);
+        let mut src = BytesMut::with_capacity(64);
+        src.extend_from_slice(b"\x00\x02hi\x80\x00\x00\x80");
+        let buffer = src.as_ptr_range();
+        let outside =
+            |frame: &Bytes| !buffer.contains(&frame.as_ptr()) && frame.as_ptr() != buffer.end;
         let mut frames = Vec::new();
         while let Some(frame) = framing.decode(&mut src).unwrap() {
             frames.push(frame);
         }
         assert_eq!(frames, ["", "hi", "", ""]);
+        assert!(
+            !outside(&frames[1]),
+            "a non-empty frame is a slice of the read"
+        );
+        assert!(
+            [&frames[0], &frames[2], &frames[3]]
+                .into_iter()
+                .all(outside),
+            "an empty frame is not split off the read buffer"
+        );
         assert_eq!(&src[..], b"\x80");
         src.extend_from_slice(&[0x00, 0x01, b'x']);
-        assert_eq!(framing.decode(&mut src).unwrap().unwrap(), "");
+        let heartbeat = framing.decode(&mut src).unwrap().unwrap();
+        assert_eq!(heartbeat, "");
+        assert!(outside(&heartbeat));
         assert_eq!(framing.decode(&mut src).unwrap().unwrap(), "x");
         assert!(src.is_empty());
     }
