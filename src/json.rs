@@ -83,6 +83,7 @@ mod message_type;
 mod read;
 mod ser;
 mod typed;
+mod wire;
 
 use std::sync::OnceLock;
 
@@ -100,6 +101,7 @@ pub use deprecated::{
 pub use error::JsonError;
 pub use message_type::{MessageType, NOTIFICATION, REQUEST};
 pub use typed::{dynamic_to_string, dynamic_to_value, from_str, from_value, to_string, to_value};
+pub(crate) use wire::write_str;
 
 use crate::proto::FILE_DESCRIPTOR_SET;
 

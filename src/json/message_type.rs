@@ -7,6 +7,7 @@ use prost_reflect::{DynamicMessage, MessageDescriptor};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::wire::{self, MessageIndex};
 use super::{descriptor_pool, read, ser, JsonError};
 
 const NOTIFICATION_NAME: &str = "im.turms.proto.TurmsNotification";
@@ -96,7 +97,27 @@ impl MessageType {
     /// Decodes protobuf bytes (a frame body, without its length prefix) and writes the
     /// message's proto3 JSON text.
     pub fn bytes_to_json(&self, bytes: &[u8]) -> Result<String, JsonError> {
-        ser::to_string(&self.bytes_to_dynamic(bytes)?)
+        let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).saturating_add(2));
+        self.bytes_to_json_into(bytes, &mut out)?;
+        Ok(String::from_utf8(out).expect("the JSON writers write UTF-8"))
+    }
+
+    /// Decodes protobuf bytes and appends the message's proto3 JSON text to `out`, the same
+    /// text as [`bytes_to_json`](MessageType::bytes_to_json): for callers that reuse one
+    /// buffer for many messages. On an error, `out` is left as it was.
+    ///
+    /// The JSON is written straight from the bytes, without building the message, whenever
+    /// the bytes allow it (the rules of a full decode are followed: repeated fields, the last
+    /// value of a scalar, merged messages, the last member of a oneof, the last entry of a map
+    /// key, unknown fields); anything else (an error, groups, extreme nesting) is decoded in
+    /// full, and errors are reported as the full decode reports them.
+    pub fn bytes_to_json_into(&self, bytes: &[u8], out: &mut Vec<u8>) -> Result<(), JsonError> {
+        if let Some(index) = self.wire_index() {
+            if wire::write(index, bytes, out) {
+                return Ok(());
+            }
+        }
+        ser::write_to(&self.bytes_to_dynamic(bytes)?, out)
     }
 
     /// Decodes protobuf bytes and writes the message's proto3 JSON text once, to embed as is in
@@ -104,6 +125,30 @@ impl MessageType {
     /// back).
     pub fn bytes_to_raw_json(&self, bytes: &[u8]) -> Result<Box<RawValue>, JsonError> {
         ser::to_raw_json(&self.bytes_to_dynamic(bytes)?)
+    }
+
+    /// The JSON written from the bytes alone, or `None` where [`bytes_to_json_into`] would
+    /// decode the message in full. For the tests that compare the two ways.
+    ///
+    /// [`bytes_to_json_into`]: MessageType::bytes_to_json_into
+    #[doc(hidden)]
+    pub fn bytes_to_json_without_decoding(&self, bytes: &[u8]) -> Option<String> {
+        let mut out = Vec::new();
+        wire::write(self.wire_index()?, bytes, &mut out)
+            .then(|| String::from_utf8(out).expect("the wire writer writes UTF-8"))
+    }
+
+    /// The wire writer's plan of this type.
+    fn wire_index(&self) -> Option<MessageIndex> {
+        static NOTIFICATION: OnceLock<Option<MessageIndex>> = OnceLock::new();
+        static REQUEST: OnceLock<Option<MessageIndex>> = OnceLock::new();
+        match &self.0 {
+            Repr::Notification => {
+                *NOTIFICATION.get_or_init(|| wire::message_index(self.descriptor()))
+            }
+            Repr::Request => *REQUEST.get_or_init(|| wire::message_index(self.descriptor())),
+            Repr::Other(descriptor) => wire::message_index(descriptor),
+        }
     }
 
     /// Decodes protobuf bytes and maps the message to a proto3 JSON value.

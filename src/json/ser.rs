@@ -30,6 +30,15 @@ pub(super) fn to_raw_json(message: &DynamicMessage) -> Result<Box<RawValue>, Jso
     serde_json::value::to_raw_value(&ProtoJson(message)).map_err(|e| serialize_error(message, e))
 }
 
+/// Appends the proto3 JSON text of a message to `out` (left as it was on an error).
+pub(super) fn write_to(message: &DynamicMessage, out: &mut Vec<u8>) -> Result<(), JsonError> {
+    let start = out.len();
+    serde_json::to_writer(&mut *out, &ProtoJson(message)).map_err(|e| {
+        out.truncate(start);
+        serialize_error(message, e)
+    })
+}
+
 /// The proto3 JSON text of a message.
 pub(super) fn to_string(message: &DynamicMessage) -> Result<String, JsonError> {
     serde_json::to_string(&ProtoJson(message)).map_err(|e| serialize_error(message, e))

@@ -5,3 +5,4 @@
 
 mod conformance_messages;
 mod message_props;
+mod wire_writer;

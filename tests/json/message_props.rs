@@ -266,7 +266,7 @@ impl Generator {
 /// A generated message; shown in failure reports as proto3 JSON and its encoding in hex, since
 /// the derived `Debug` of a reflected message prints every descriptor it refers to.
 #[derive(Clone)]
-struct Sample(DynamicMessage);
+pub(super) struct Sample(pub(super) DynamicMessage);
 
 impl Debug for Sample {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -285,7 +285,7 @@ impl Debug for Sample {
     }
 }
 
-fn random_messages(full_name: &str) -> BoxedStrategy<Sample> {
+pub(super) fn random_messages(full_name: &str) -> BoxedStrategy<Sample> {
     Generator::default()
         .message(&descriptor(full_name), MAX_DEPTH)
         .prop_map(Sample)
@@ -475,7 +475,7 @@ where
 macro_rules! every_message {
     ($($test:ident: $name:literal => $ty:ty,)*) => {
         /// Full names of the messages the table covers.
-        const TABLE: &[&str] = &[$($name),*];
+        pub(super) const TABLE: &[&str] = &[$($name),*];
 
         /// One property test per message type.
         mod round_trip {
