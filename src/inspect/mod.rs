@@ -151,36 +151,41 @@ impl Serialize for FrameError {
     }
 }
 
-/// A message in proto3 JSON, kept as the text prost-reflect wrote (keys in field order): a
+/// A message in proto3 JSON, kept as the text the JSON mapping wrote (keys in field order): a
 /// record is printed many times more often than it is looked into, and the text embeds in a
 /// line as is.
-#[derive(Clone, Debug)]
-pub struct MessageJson(Box<RawValue>);
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageJson(String);
 
 impl MessageJson {
     /// The JSON text.
     pub fn as_str(&self) -> &str {
-        self.0.get()
+        &self.0
     }
 
     /// The JSON as a value to look into.
     pub fn to_value(&self) -> Value {
-        let mut reader = serde_json::Deserializer::from_str(self.0.get());
+        let mut reader = serde_json::Deserializer::from_str(&self.0);
         // Written from a message decoded within the recursion limit: its depth is bounded.
         reader.disable_recursion_limit();
         Value::deserialize(&mut reader).unwrap_or(Value::Null)
     }
-}
 
-impl PartialEq for MessageJson {
-    fn eq(&self, other: &MessageJson) -> bool {
-        self.as_str() == other.as_str()
+    /// The text as a [`RawValue`], for serde to embed as is.
+    fn to_raw(&self) -> Result<&RawValue, serde_json::Error> {
+        let mut reader = serde_json::Deserializer::from_str(&self.0);
+        reader.disable_recursion_limit();
+        <&RawValue>::deserialize(&mut reader)
     }
 }
 
 impl Serialize for MessageJson {
+    /// Embeds the text as it is (checked to be JSON on the way: [`RecordWriter`] writes the
+    /// text without this step).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        self.to_raw()
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
     }
 }
 
@@ -302,47 +307,73 @@ impl FrameRecord {
         RecordWriter::new(out, OutputFormat::Text).write(&Record::frame(self))
     }
 
-    /// Writes the record's keys and values into a map being serialized: its JSON object
-    /// without the braces, for lines that add keys of their own around it.
-    pub(crate) fn serialize_entries<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        map.serialize_entry("index", &self.index)?;
+    /// Writes the record's keys and values into a line or a map being serialized: its JSON
+    /// object without the braces, for lines that add keys of their own around it.
+    pub(crate) fn entries<E: Entries>(&self, map: &mut E) -> Result<(), E::Error> {
+        map.entry("index", &self.index)?;
         match &self.outcome {
             Outcome::Notification(n) => {
-                map.serialize_entry("class", n.class.as_str())?;
-                map.serialize_entry("request_id", &n.request_id)?;
-                map.serialize_entry("requester_id", &n.requester_id)?;
-                map.serialize_entry("code", &n.code.map(ResponseStatusCode::as_i32))?;
-                map.serialize_entry("code_name", &n.code.and_then(ResponseStatusCode::name))?;
-                map.serialize_entry(
+                map.entry("class", n.class.as_str())?;
+                map.entry("request_id", &n.request_id)?;
+                map.entry("requester_id", &n.requester_id)?;
+                map.entry("code", &n.code.map(ResponseStatusCode::as_i32))?;
+                map.entry("code_name", &n.code.and_then(ResponseStatusCode::name))?;
+                map.entry(
                     "code_category",
                     &n.code
                         .and_then(ResponseStatusCode::category)
                         .map(|c| c.en()),
                 )?;
-                map.serialize_entry(
+                map.entry(
                     "close_status",
                     &n.close_status.map(SessionCloseStatus::as_i32),
                 )?;
-                map.serialize_entry(
+                map.entry(
                     "close_status_name",
                     &n.close_status.and_then(SessionCloseStatus::name),
                 )?;
-                map.serialize_entry("reason", &n.reason)?;
-                map.serialize_entry("relayed_kind", &n.relayed_kind.and_then(RequestKind::name))?;
-                map.serialize_entry("data_kind", &n.data_kind.and_then(DataKind::name))?;
-                map.serialize_entry("size", &n.size)?;
-                map.serialize_entry("message", &n.message)
+                map.entry("reason", &n.reason)?;
+                map.entry("relayed_kind", &n.relayed_kind.and_then(RequestKind::name))?;
+                map.entry("data_kind", &n.data_kind.and_then(DataKind::name))?;
+                map.entry("size", &n.size)?;
+                map.message("message", n.message.as_ref())
             }
             Outcome::Request(r) => {
-                map.serialize_entry("class", r.class_name())?;
-                map.serialize_entry("request_id", &r.request_id)?;
-                map.serialize_entry("kind", &r.kind.and_then(RequestKind::name))?;
-                map.serialize_entry("gateway_rejection", &r.gateway_rejection)?;
-                map.serialize_entry("size", &r.size)?;
-                map.serialize_entry("message", &r.message)
+                map.entry("class", r.class_name())?;
+                map.entry("request_id", &r.request_id)?;
+                map.entry("kind", &r.kind.and_then(RequestKind::name))?;
+                map.entry("gateway_rejection", &r.gateway_rejection)?;
+                map.entry("size", &r.size)?;
+                map.message("message", r.message.as_ref())
             }
-            Outcome::Error(error) => map.serialize_entry("error", error),
+            Outcome::Error(error) => map.entry("error", error),
         }
+    }
+}
+
+/// Where a record's keys and values go: a JSON line being written, or a map being serialized.
+pub(crate) trait Entries {
+    type Error;
+
+    /// One key and its value.
+    fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Self::Error>;
+
+    /// A key and a message's JSON text (`null` for none).
+    fn message(&mut self, key: &str, message: Option<&MessageJson>) -> Result<(), Self::Error>;
+}
+
+/// The entries of a map being serialized.
+pub(crate) struct MapEntries<'m, M>(pub(crate) &'m mut M);
+
+impl<M: SerializeMap> Entries for MapEntries<'_, M> {
+    type Error = M::Error;
+
+    fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), M::Error> {
+        self.0.serialize_entry(key, value)
+    }
+
+    fn message(&mut self, key: &str, message: Option<&MessageJson>) -> Result<(), M::Error> {
+        self.0.serialize_entry(key, &message)
     }
 }
 
@@ -427,7 +458,7 @@ fn server_frame_summary(frame: &ServerFrame) -> Result<NotificationSummary, Fram
         }
     };
     let message = json::NOTIFICATION
-        .bytes_to_raw_json(envelope.bytes())
+        .bytes_to_json(envelope.bytes())
         .map_err(FrameError::undecodable)?;
     Ok(NotificationSummary {
         class,
@@ -460,7 +491,7 @@ fn client_frame_summary(frame: &ClientFrame) -> Result<RequestSummary, FrameErro
         });
     };
     let message = json::REQUEST
-        .bytes_to_raw_json(request.bytes())
+        .bytes_to_json(request.bytes())
         .map_err(FrameError::undecodable)?;
     Ok(RequestSummary {
         request_id: request.request_id(),
@@ -474,7 +505,7 @@ fn client_frame_summary(frame: &ClientFrame) -> Result<RequestSummary, FrameErro
 impl Serialize for FrameRecord {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        self.serialize_entries(&mut map)?;
+        self.entries(&mut MapEntries(&mut map))?;
         map.end()
     }
 }

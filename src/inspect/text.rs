@@ -280,7 +280,7 @@ mod tests {
     }
 
     fn rest(json: &str) -> String {
-        let message = MessageJson(serde_json::value::RawValue::from_string(json.into()).unwrap());
+        let message = MessageJson(json.into());
         let mut out = String::new();
         write_rest(Some(&message), NOTIFICATION_SHOWN, &mut out).unwrap();
         out

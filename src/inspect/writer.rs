@@ -4,9 +4,11 @@ use std::fmt;
 use std::io::{self, Write};
 use std::time::{Duration, SystemTime};
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::Serialize;
 
 use super::record::{Body, Record};
+use super::{Entries, MessageJson};
+use crate::json::write_str;
 
 /// How records are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -29,6 +31,8 @@ pub struct RecordWriter<W> {
     format: OutputFormat,
     /// The last time formatted, and its RFC 3339 text: every frame of a chunk has its time.
     last_time: Option<(SystemTime, String)>,
+    /// The JSON line being written, reused from line to line.
+    line: Vec<u8>,
 }
 
 impl<W: Write> RecordWriter<W> {
@@ -38,6 +42,7 @@ impl<W: Write> RecordWriter<W> {
             out,
             format,
             last_time: None,
+            line: Vec::new(),
         }
     }
 
@@ -52,8 +57,10 @@ impl<W: Write> RecordWriter<W> {
         let time = record.time.map(|time| formatted(&mut self.last_time, time));
         match self.format {
             OutputFormat::Json => {
-                serde_json::to_writer(&mut self.out, &JsonLine { record, time })?;
-                self.out.write_all(b"\n")
+                self.line.clear();
+                JsonLine { record, time }.write(&mut self.line)?;
+                self.line.push(b'\n');
+                self.out.write_all(&self.line)
             }
             OutputFormat::Text => writeln!(self.out, "{}", TextLine { record, time }),
         }
@@ -100,39 +107,76 @@ struct JsonLine<'r, 'a> {
     time: Option<&'r str>,
 }
 
-impl Serialize for JsonLine<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl JsonLine<'_, '_> {
+    /// Writes the object: what serde_json writes for a map of these entries, with a message's
+    /// JSON text copied in as it is.
+    fn write(&self, out: &mut Vec<u8>) -> io::Result<()> {
         let record = self.record;
-        let mut map = serializer.serialize_map(None)?;
+        out.push(b'{');
+        let mut line = Line { out, first: true };
         if let Some(time) = self.time {
-            map.serialize_entry("time", time)?;
+            line.entry("time", time)?;
         } else if record.time_unknown {
-            map.serialize_entry("time", &())?;
+            line.entry("time", &())?;
         }
         if let Some(conn) = record.conn {
-            map.serialize_entry("conn", &conn)?;
+            line.entry("conn", &conn)?;
         }
         if let Some(dir) = record.dir {
-            map.serialize_entry("dir", dir.inbound_direction())?;
+            line.entry("dir", dir.inbound_direction())?;
         }
         match &record.body {
-            Body::Frame(frame) => frame.serialize_entries(&mut map)?,
-            Body::Event { name, .. } => map.serialize_entry("event", name)?,
+            Body::Frame(frame) => frame.entries(&mut line)?,
+            Body::Event { name, .. } => line.entry("event", name)?,
             Body::Fields { .. } => {}
         }
         for (name, value) in &record.fields {
-            map.serialize_entry(name, value)?;
+            line.entry(name, value)?;
         }
         if let Some(kind) = record.request_kind {
-            map.serialize_entry("request_kind", kind)?;
+            line.entry("request_kind", kind)?;
         }
         if let Some(latency) = record.latency {
-            map.serialize_entry("latency_ms", &latency_ms(latency))?;
+            line.entry("latency_ms", &latency_ms(latency))?;
         }
         if let Some(file) = record.file {
-            map.serialize_entry("file", file)?;
+            line.entry("file", file)?;
         }
-        map.end()
+        line.out.push(b'}');
+        Ok(())
+    }
+}
+
+/// The entries of a JSON object being written.
+struct Line<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl Line<'_> {
+    fn key(&mut self, key: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        write_str(self.out, key);
+        self.out.push(b':');
+    }
+}
+
+impl Entries for Line<'_> {
+    type Error = io::Error;
+
+    fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> io::Result<()> {
+        self.key(key);
+        serde_json::to_writer(&mut *self.out, value).map_err(io::Error::from)
+    }
+
+    fn message(&mut self, key: &str, message: Option<&MessageJson>) -> io::Result<()> {
+        self.key(key);
+        let text = message.map_or("null", MessageJson::as_str);
+        self.out.extend_from_slice(text.as_bytes());
+        Ok(())
     }
 }
 
