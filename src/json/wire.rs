@@ -1014,14 +1014,19 @@ fn write_non_finite(out: &mut Vec<u8>, value: f64) -> std::io::Result<()> {
 /// A varint from `bytes[*at..end]`, as prost reads it: at most ten bytes, the tenth at most 1.
 #[inline]
 fn varint(bytes: &[u8], at: &mut usize, end: usize) -> Option<u64> {
-    let first = *bytes.get(*at).filter(|_| *at < end)?;
+    let rest = bytes.get(*at..end)?;
+    let (&first, _) = rest.split_first()?;
     if first < 0x80 {
         *at += 1;
         return Some(u64::from(first));
     }
-    let mut value = u64::from(first & 0x7f);
-    for i in 1..10 {
-        let byte = *bytes.get(*at + i).filter(|_| *at + i < end)?;
+    varint_long(rest, at)
+}
+
+#[inline(never)]
+fn varint_long(rest: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0;
+    for (i, &byte) in rest.iter().take(10).enumerate() {
         value |= u64::from(byte & 0x7f) << (7 * i);
         if byte < 0x80 {
             if i == 9 && byte > 1 {
@@ -1037,6 +1042,9 @@ fn varint(bytes: &[u8], at: &mut usize, end: usize) -> Option<u64> {
 /// A varint already checked by [`varint`].
 #[inline]
 fn read_varint(raw: &[u8]) -> u64 {
+    if let [byte] = raw {
+        return u64::from(*byte);
+    }
     raw.iter()
         .take(10)
         .enumerate()
@@ -1119,41 +1127,140 @@ fn write_base64(out: &mut Vec<u8>, raw: &[u8]) {
     out.push(b'"');
 }
 
+/// How serde_json escapes each byte of a string: 0 for not at all, else the letter after the
+/// backslash (`u` for `\u00XX`).
+static ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// Whether any of the eight bytes of `word` needs escaping: a control character, `"` or `\`.
+#[inline]
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
+    let control = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    (control | quote | backslash) & HIGH != 0
+}
+
 /// A JSON string, escaped as serde_json escapes it: `"` and `\`, and control characters
 /// (`\b`, `\t`, `\n`, `\f`, `\r`, else `\u00XX`); nothing else.
 pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
     let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    // `bytes[run..at]` needs no escape and is not written yet.
     let mut run = 0;
-    for (at, &byte) in bytes.iter().enumerate() {
-        let escape: &[u8] = match byte {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            0x08 => b"\\b",
-            b'\t' => b"\\t",
-            b'\n' => b"\\n",
-            0x0c => b"\\f",
-            b'\r' => b"\\r",
-            0..=0x1f => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(&bytes[run..at]);
-                out.extend_from_slice(&[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX[usize::from(byte >> 4)],
-                    HEX[usize::from(byte & 0xf)],
-                ]);
-                run = at + 1;
-                continue;
+    let mut at = 0;
+    while at < bytes.len() {
+        while let Some(word) = bytes.get(at..at + 8) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if needs_escape(word) {
+                break;
             }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[run..at]);
-        out.extend_from_slice(escape);
-        run = at + 1;
+            at += 8;
+        }
+        let stop = bytes.len().min(at + 8);
+        while at < stop {
+            let byte = bytes[at];
+            let escape = ESCAPE[usize::from(byte)];
+            if escape != 0 {
+                out.extend_from_slice(&bytes[run..at]);
+                if escape == b'u' {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(&[
+                        b'\\',
+                        b'u',
+                        b'0',
+                        b'0',
+                        HEX[usize::from(byte >> 4)],
+                        HEX[usize::from(byte & 0xf)],
+                    ]);
+                } else {
+                    out.extend_from_slice(&[b'\\', escape]);
+                }
+                run = at + 1;
+            }
+            at += 1;
+        }
     }
     out.extend_from_slice(&bytes[run..]);
     out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn strings_are_escaped_as_serde_json_escapes_them(text in "(\\PC|[\\x00-\\x1f\"\\\\]){0,40}") {
+            let mut ours = Vec::new();
+            write_str(&mut ours, &text);
+            proptest::prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&text).unwrap());
+        }
+    }
+
+    #[test]
+    fn every_byte_is_escaped_as_serde_json_escapes_it() {
+        for byte in 0..0x80u8 {
+            for at in 0..17 {
+                let text = format!(
+                    "{}{}{}",
+                    "a".repeat(at),
+                    char::from(byte),
+                    "é".repeat(at % 3)
+                );
+                let mut ours = Vec::new();
+                write_str(&mut ours, &text);
+                assert_eq!(
+                    String::from_utf8(ours).unwrap(),
+                    serde_json::to_string(&text).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn varints_are_read_as_prost_reads_them() {
+        let cases: &[&[u8]] = &[
+            &[0x00],
+            &[0x7f],
+            &[0x80, 0x01],
+            &[0xff, 0xff, 0xff, 0xff, 0x0f],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
+            &[
+                0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00,
+            ],
+            &[0x80],
+            &[],
+        ];
+        for bytes in cases {
+            let mut at = 0;
+            let ours = varint(bytes, &mut at, bytes.len());
+            let mut buf = *bytes;
+            let theirs = prost::encoding::decode_varint(&mut buf).ok();
+            assert_eq!(ours, theirs, "{bytes:02x?}");
+            if let Some(value) = ours {
+                assert_eq!(at, bytes.len() - buf.len());
+                assert_eq!(read_varint(&bytes[..at]), value);
+            }
+        }
+    }
 }
