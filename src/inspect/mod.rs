@@ -155,17 +155,22 @@ impl Serialize for FrameError {
 /// record is printed many times more often than it is looked into, and the text embeds in a
 /// line as is.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MessageJson(String);
+pub struct MessageJson(Vec<u8>);
 
 impl MessageJson {
     /// The JSON text.
     pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("the JSON writers write UTF-8")
+    }
+
+    /// The JSON text's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
     /// The JSON as a value to look into.
     pub fn to_value(&self) -> Value {
-        let mut reader = serde_json::Deserializer::from_str(&self.0);
+        let mut reader = serde_json::Deserializer::from_slice(&self.0);
         // Written from a message decoded within the recursion limit: its depth is bounded.
         reader.disable_recursion_limit();
         Value::deserialize(&mut reader).unwrap_or(Value::Null)
@@ -173,14 +178,14 @@ impl MessageJson {
 
     /// The text as a [`RawValue`], for serde to embed as is.
     fn to_raw(&self) -> Result<&RawValue, serde_json::Error> {
-        let mut reader = serde_json::Deserializer::from_str(&self.0);
+        let mut reader = serde_json::Deserializer::from_slice(&self.0);
         reader.disable_recursion_limit();
         <&RawValue>::deserialize(&mut reader)
     }
 }
 
 impl Serialize for MessageJson {
-    /// Embeds the text as it is (checked to be JSON on the way: [`RecordWriter`] writes the
+    /// Embeds the text as it is (checked to be JSON on the way: [`RecordWriter`] copies the
     /// text without this step).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.to_raw()
@@ -310,40 +315,40 @@ impl FrameRecord {
     /// Writes the record's keys and values into a line or a map being serialized: its JSON
     /// object without the braces, for lines that add keys of their own around it.
     pub(crate) fn entries<E: Entries>(&self, map: &mut E) -> Result<(), E::Error> {
-        map.entry("index", &self.index)?;
+        map.uint("index", Some(self.index))?;
         match &self.outcome {
             Outcome::Notification(n) => {
-                map.entry("class", n.class.as_str())?;
-                map.entry("request_id", &n.request_id)?;
-                map.entry("requester_id", &n.requester_id)?;
-                map.entry("code", &n.code.map(ResponseStatusCode::as_i32))?;
-                map.entry("code_name", &n.code.and_then(ResponseStatusCode::name))?;
-                map.entry(
+                map.str("class", Some(n.class.as_str()))?;
+                map.int("request_id", n.request_id)?;
+                map.int("requester_id", n.requester_id)?;
+                map.int("code", n.code.map(|c| i64::from(c.as_i32())))?;
+                map.str("code_name", n.code.and_then(ResponseStatusCode::name))?;
+                map.str(
                     "code_category",
-                    &n.code
+                    n.code
                         .and_then(ResponseStatusCode::category)
                         .map(|c| c.en()),
                 )?;
-                map.entry(
+                map.int(
                     "close_status",
-                    &n.close_status.map(SessionCloseStatus::as_i32),
+                    n.close_status.map(|s| i64::from(s.as_i32())),
                 )?;
-                map.entry(
+                map.str(
                     "close_status_name",
-                    &n.close_status.and_then(SessionCloseStatus::name),
+                    n.close_status.and_then(SessionCloseStatus::name),
                 )?;
-                map.entry("reason", &n.reason)?;
-                map.entry("relayed_kind", &n.relayed_kind.and_then(RequestKind::name))?;
-                map.entry("data_kind", &n.data_kind.and_then(DataKind::name))?;
-                map.entry("size", &n.size)?;
+                map.str("reason", n.reason.as_deref())?;
+                map.str("relayed_kind", n.relayed_kind.and_then(RequestKind::name))?;
+                map.str("data_kind", n.data_kind.and_then(DataKind::name))?;
+                map.uint("size", Some(n.size as u64))?;
                 map.message("message", n.message.as_ref())
             }
             Outcome::Request(r) => {
-                map.entry("class", r.class_name())?;
-                map.entry("request_id", &r.request_id)?;
-                map.entry("kind", &r.kind.and_then(RequestKind::name))?;
-                map.entry("gateway_rejection", &r.gateway_rejection)?;
-                map.entry("size", &r.size)?;
+                map.str("class", Some(r.class_name()))?;
+                map.int("request_id", r.request_id)?;
+                map.str("kind", r.kind.and_then(RequestKind::name))?;
+                map.str("gateway_rejection", r.gateway_rejection.as_deref())?;
+                map.uint("size", Some(r.size as u64))?;
                 map.message("message", r.message.as_ref())
             }
             Outcome::Error(error) => map.entry("error", error),
@@ -352,14 +357,32 @@ impl FrameRecord {
 }
 
 /// Where a record's keys and values go: a JSON line being written, or a map being serialized.
+/// Absent values are `null`.
 pub(crate) trait Entries {
     type Error;
 
     /// One key and its value.
     fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Self::Error>;
 
-    /// A key and a message's JSON text (`null` for none).
-    fn message(&mut self, key: &str, message: Option<&MessageJson>) -> Result<(), Self::Error>;
+    /// A key and an integer.
+    fn int(&mut self, key: &str, value: Option<i64>) -> Result<(), Self::Error> {
+        self.entry(key, &value)
+    }
+
+    /// A key and an unsigned integer.
+    fn uint(&mut self, key: &str, value: Option<u64>) -> Result<(), Self::Error> {
+        self.entry(key, &value)
+    }
+
+    /// A key and a string.
+    fn str(&mut self, key: &str, value: Option<&str>) -> Result<(), Self::Error> {
+        self.entry(key, &value)
+    }
+
+    /// A key and a message's JSON text.
+    fn message(&mut self, key: &str, message: Option<&MessageJson>) -> Result<(), Self::Error> {
+        self.entry(key, &message)
+    }
 }
 
 /// The entries of a map being serialized.
@@ -370,10 +393,6 @@ impl<M: SerializeMap> Entries for MapEntries<'_, M> {
 
     fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), M::Error> {
         self.0.serialize_entry(key, value)
-    }
-
-    fn message(&mut self, key: &str, message: Option<&MessageJson>) -> Result<(), M::Error> {
-        self.0.serialize_entry(key, &message)
     }
 }
 
@@ -457,9 +476,7 @@ fn server_frame_summary(frame: &ServerFrame) -> Result<NotificationSummary, Fram
             })
         }
     };
-    let message = json::NOTIFICATION
-        .bytes_to_json(envelope.bytes())
-        .map_err(FrameError::undecodable)?;
+    let message = message_json(&json::NOTIFICATION, envelope.bytes())?;
     Ok(NotificationSummary {
         class,
         request_id: envelope.request_id(),
@@ -490,9 +507,7 @@ fn client_frame_summary(frame: &ClientFrame) -> Result<RequestSummary, FrameErro
             message: None,
         });
     };
-    let message = json::REQUEST
-        .bytes_to_json(request.bytes())
-        .map_err(FrameError::undecodable)?;
+    let message = message_json(&json::REQUEST, request.bytes())?;
     Ok(RequestSummary {
         request_id: request.request_id(),
         kind: request.kind(),
@@ -500,6 +515,16 @@ fn client_frame_summary(frame: &ClientFrame) -> Result<RequestSummary, FrameErro
         size,
         message: Some(MessageJson(message)),
     })
+}
+
+/// The JSON text of a frame's message.
+fn message_json(message_type: &json::MessageType, bytes: &[u8]) -> Result<Vec<u8>, FrameError> {
+    // JSON takes about four times the bytes of the message; a little more for small ones.
+    let mut text = Vec::with_capacity(bytes.len() * 4 + 64);
+    message_type
+        .bytes_to_json_into(bytes, &mut text)
+        .map_err(FrameError::undecodable)?;
+    Ok(text)
 }
 
 impl Serialize for FrameRecord {

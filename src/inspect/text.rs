@@ -1,5 +1,7 @@
 //! The one-line text form of a [`FrameRecord`].
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::{self, Write};
 
 use super::{FrameRecord, MessageJson, NotificationSummary, Outcome, RequestSummary};
@@ -23,7 +25,8 @@ const REQUEST_SHOWN: &[&str] = &["request_id"];
 impl fmt::Display for FrameRecord {
     /// The record as one readable line, without a line break.
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(out, "#{}", self.index)?;
+        out.write_char('#')?;
+        out.write_str(itoa::Buffer::new().format(self.index))?;
         match &self.outcome {
             Outcome::Notification(n) => write_notification(n, out),
             Outcome::Request(r) => write_request(r, out),
@@ -35,30 +38,45 @@ impl fmt::Display for FrameRecord {
 }
 
 fn write_notification(n: &NotificationSummary, out: &mut impl Write) -> fmt::Result {
-    write!(out, " {}", n.class)?;
+    out.write_char(' ')?;
+    out.write_str(n.class.as_str())?;
     if let Some(id) = n.request_id {
-        write!(out, " request_id={id}")?;
+        out.write_str(" request_id=")?;
+        out.write_str(itoa::Buffer::new().format(id))?;
     }
     if let Some(id) = n.requester_id {
-        write!(out, " requester_id={id}")?;
+        out.write_str(" requester_id=")?;
+        out.write_str(itoa::Buffer::new().format(id))?;
     }
     if let Some(code) = n.code {
-        write!(out, " code={}", code.as_i32())?;
+        out.write_str(" code=")?;
+        out.write_str(itoa::Buffer::new().format(code.as_i32()))?;
         if let Some(name) = code.name() {
-            write!(out, " {name}")?;
+            out.write_char(' ')?;
+            out.write_str(name)?;
         }
         if let Some(category) = code.category() {
-            write!(out, " ({})", category.en())?;
+            out.write_str(" (")?;
+            out.write_str(category.en())?;
+            out.write_char(')')?;
         }
     }
     if let Some(status) = n.close_status {
-        write!(out, " close_status={}", status.as_i32())?;
+        out.write_str(" close_status=")?;
+        out.write_str(itoa::Buffer::new().format(status.as_i32()))?;
         if let Some(name) = status.name() {
-            write!(out, " {name}")?;
+            out.write_char(' ')?;
+            out.write_str(name)?;
         }
     }
     if let Some(reason) = &n.reason {
-        write!(out, " reason={:?}", Shortened(reason, MAX_REASON_CHARS))?;
+        out.write_str(" reason=")?;
+        let shortened = Shortened(reason, MAX_REASON_CHARS);
+        let (text, cut) = shortened.cut();
+        write_debug(text, out)?;
+        if cut {
+            out.write_str("…")?;
+        }
     }
     if let Some(kind) = n.relayed_kind {
         write!(out, " relayed={kind}")?;
@@ -70,9 +88,11 @@ fn write_notification(n: &NotificationSummary, out: &mut impl Write) -> fmt::Res
 }
 
 fn write_request(r: &RequestSummary, out: &mut impl Write) -> fmt::Result {
-    write!(out, " {}", r.class_name())?;
+    out.write_char(' ')?;
+    out.write_str(r.class_name())?;
     if let Some(id) = r.request_id {
-        write!(out, " request_id={id}")?;
+        out.write_str(" request_id=")?;
+        out.write_str(itoa::Buffer::new().format(id))?;
     }
     if let Some(kind) = r.kind {
         write!(out, " kind={kind}")?;
@@ -86,42 +106,83 @@ fn write_request(r: &RequestSummary, out: &mut impl Write) -> fmt::Result {
 /// The message's JSON without the keys the line already shows, shortened, in field order as
 /// the JSON output holds it. The message's text is split at its top-level keys, not read back,
 /// and only as far as the line shows it: a long message costs no more than a short one.
+///
+/// What is shown is the first [`MAX_PAYLOAD_CHARS`] characters of `{` + the members kept,
+/// joined by `,` + `}`, with `…` when that is longer; nothing when no member is kept.
 fn write_rest(message: Option<&MessageJson>, shown: &[&str], out: &mut impl Write) -> fmt::Result {
     let Some(message) = message else {
         return Ok(());
     };
-    let mut rest = String::new();
-    // Characters in `rest`; past the limit the line is cut whatever follows.
-    let mut chars = 0;
-    let mut members = Members::of(message.as_str());
+    let mut rest = Budget {
+        out,
+        left: MAX_PAYLOAD_CHARS,
+        cut: false,
+    };
+    let mut members = Members::of(message.as_bytes());
+    let mut kept = 0;
     while let Some(key) = members.next_key() {
-        if shown.contains(&key) {
+        if shown.iter().any(|shown| shown.as_bytes() == key) {
             members.skip_value();
             continue;
         }
-        rest.push(if rest.is_empty() { '{' } else { ',' });
-        let member = members.take_member(MAX_PAYLOAD_CHARS.saturating_sub(chars));
-        rest.push_str(member);
-        chars += 1 + member.chars().count();
-        if chars > MAX_PAYLOAD_CHARS {
+        if kept == 0 {
+            rest.out.write_char(' ')?;
+        }
+        rest.write(if kept == 0 { "{" } else { "," })?;
+        kept += 1;
+        // One character more than is left shows whether the member is cut.
+        let member = members.take_member(rest.left.saturating_add(1));
+        rest.write(member)?;
+        if rest.cut {
             break;
         }
     }
-    if rest.is_empty() {
-        return Ok(());
+    if kept > 0 && !rest.cut {
+        rest.write("}")?;
     }
-    if chars <= MAX_PAYLOAD_CHARS {
-        rest.push('}');
+    if rest.cut {
+        rest.out.write_str("…")?;
     }
-    write!(out, " {}", Shortened(&rest, MAX_PAYLOAD_CHARS))
+    Ok(())
+}
+
+/// Writes up to `left` more characters; past that, only notes that text was cut.
+struct Budget<'w, W> {
+    out: &'w mut W,
+    left: usize,
+    cut: bool,
+}
+
+impl<W: Write> Budget<'_, W> {
+    fn write(&mut self, text: &str) -> fmt::Result {
+        if self.cut {
+            return Ok(());
+        }
+        // No more characters than bytes: a short text fits without counting.
+        if text.len() <= self.left {
+            self.left -= text.chars().count();
+            return self.out.write_str(text);
+        }
+        match text.char_indices().nth(self.left) {
+            Some((at, _)) => {
+                self.cut = true;
+                self.left = 0;
+                self.out.write_str(&text[..at])
+            }
+            None => {
+                self.left -= text.chars().count();
+                self.out.write_str(text)
+            }
+        }
+    }
 }
 
 /// The members of a JSON object's text, one key at a time.
 ///
-/// The text is what serde_json wrote (valid, compact), so a value ends at the first `,` or `}`
-/// outside strings and nested brackets.
+/// The text is what the JSON writers wrote (valid, compact), so a value ends at the first `,`
+/// or `}` outside strings and nested brackets.
 struct Members<'a> {
-    text: &'a str,
+    text: &'a [u8],
     /// Where the next member, or the value of the current one, starts.
     at: usize,
     /// Where the current member (its key) starts.
@@ -129,8 +190,8 @@ struct Members<'a> {
 }
 
 impl<'a> Members<'a> {
-    fn of(object: &'a str) -> Members<'a> {
-        let at = usize::from(object.starts_with('{'));
+    fn of(object: &'a [u8]) -> Members<'a> {
+        let at = usize::from(object.first() == Some(&b'{'));
         Members {
             text: object,
             at,
@@ -139,8 +200,8 @@ impl<'a> Members<'a> {
     }
 
     /// The next member's key; its value is then skipped or taken.
-    fn next_key(&mut self) -> Option<&'a str> {
-        let bytes = self.text.as_bytes();
+    fn next_key(&mut self) -> Option<&'a [u8]> {
+        let bytes = self.text;
         if bytes.get(self.at) != Some(&b'"') {
             return None;
         }
@@ -160,26 +221,30 @@ impl<'a> Members<'a> {
     /// The current member's text, `"key":value`, or its first `chars` characters and more
     /// when it is longer (then the scan stops there).
     fn take_member(&mut self, chars: usize) -> &'a str {
-        // `chars + 1` characters fit in at most four times as many bytes: a member that has not
+        // `chars` characters fit in at most four times as many bytes: a member that has not
         // ended within them has more than `chars` characters.
-        let mut limit = self.member.saturating_add((chars + 1).saturating_mul(4));
+        let mut limit = self.member.saturating_add(chars.saturating_mul(4));
         let end = self.value_end(limit);
-        if end >= limit {
-            while !self.text.is_char_boundary(limit) {
+        let taken = if end >= limit {
+            // A UTF-8 character starts with any byte but 0b10xx_xxxx.
+            while limit > self.member && self.text.get(limit).is_some_and(|b| b & 0xc0 == 0x80) {
                 limit -= 1;
             }
             self.at = self.text.len();
-            return &self.text[self.member..limit];
-        }
-        self.at = end;
-        self.past_comma();
-        &self.text[self.member..end]
+            &self.text[self.member..limit.min(self.text.len())]
+        } else {
+            self.at = end;
+            self.past_comma();
+            &self.text[self.member..end]
+        };
+        // Cut at a character boundary of UTF-8 text.
+        std::str::from_utf8(taken).unwrap_or_default()
     }
 
     /// Where the current value ends (at its `,` or the object's `}`), or `limit` if that comes
     /// first.
     fn value_end(&self, limit: usize) -> usize {
-        let bytes = self.text.as_bytes();
+        let bytes = self.text;
         let mut depth = 0usize;
         let mut at = self.at;
         while at < bytes.len().min(limit) {
@@ -199,7 +264,7 @@ impl<'a> Members<'a> {
     }
 
     fn past_comma(&mut self) {
-        if self.text.as_bytes().get(self.at) == Some(&b',') {
+        if self.text.get(self.at) == Some(&b',') {
             self.at += 1;
         }
     }
@@ -244,7 +309,7 @@ impl fmt::Display for Shortened<'_> {
 impl fmt::Debug for Shortened<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (text, cut) = self.cut();
-        write!(f, "{text:?}")?;
+        write_debug(text, f)?;
         if cut {
             f.write_str("…")?;
         }
@@ -252,17 +317,105 @@ impl fmt::Debug for Shortened<'_> {
     }
 }
 
+/// Writes `text` as `str`'s `Debug` writes it, in quotes and escaped, but faster where it is
+/// not ASCII: whether a character is written as it is (printable, not a grapheme extender) is
+/// asked of the standard library once per block of 64 code points and remembered, where
+/// `Debug` asks it again for every character, at a cost of hundreds of instructions each.
+fn write_debug(text: &str, out: &mut impl Write) -> fmt::Result {
+    out.write_char('"')?;
+    let mut run = 0;
+    for (at, c) in text.char_indices() {
+        let as_is = match c {
+            '"' | '\\' => false,
+            ' '..='~' => true,
+            c if c.is_ascii() => false,
+            c => printable(c),
+        };
+        if !as_is {
+            out.write_str(&text[run..at])?;
+            write!(out, "{}", c.escape_debug())?;
+            run = at + c.len_utf8();
+        }
+    }
+    out.write_str(&text[run..])?;
+    out.write_char('"')
+}
+
+/// Whether `Debug` writes a character beyond ASCII as it is.
+fn printable(c: char) -> bool {
+    /// Blocks of 64 code points below this are kept in a table, the rest in a map.
+    const TABLE: u32 = 0x1_0000;
+    #[derive(Default)]
+    struct Known {
+        /// One bit per character, by block of 64; whether each block is known.
+        table: Vec<(bool, u64)>,
+        beyond: HashMap<u32, u64>,
+    }
+    thread_local! {
+        static KNOWN: RefCell<Known> = RefCell::new(Known::default());
+    }
+    let code = u32::from(c);
+    let block = code >> 6;
+    let compute = || {
+        (0..64u32).fold(0, |bits, low| {
+            // Beyond ASCII, `str`'s `Debug` escapes a character exactly when `escape_debug`
+            // does (the quotes it treats differently are ASCII).
+            let as_is =
+                char::from_u32(code & !63 | low).is_some_and(|c| c.escape_debug().len() == 1);
+            bits | u64::from(as_is) << low
+        })
+    };
+    let bits = KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        if code < TABLE {
+            if known.table.is_empty() {
+                known.table = vec![(false, 0); (TABLE >> 6) as usize];
+            }
+            let entry = &mut known.table[block as usize];
+            if !entry.0 {
+                *entry = (true, compute());
+            }
+            entry.1
+        } else {
+            *known.beyond.entry(block).or_insert_with(compute)
+        }
+    });
+    bits >> (code & 63) & 1 == 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn members(text: &str) -> Vec<(&str, &str)> {
-        let mut members = Members::of(text);
+        let mut members = Members::of(text.as_bytes());
         let mut all = Vec::new();
         while let Some(key) = members.next_key() {
+            let key = std::str::from_utf8(key).unwrap();
             all.push((key, members.take_member(usize::MAX / 8)));
         }
         all
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_reason_is_quoted_as_debug_quotes_it(text in "(\\PC|\\p{M}|[ -~\\x00-\\x1f\\x7f-\\u{a0}\\u{ad}\\u{200b}-\\u{200f}]){0,130}") {
+            let shown = format!("{:?}", Shortened(&text, MAX_REASON_CHARS));
+            let shortened = Shortened(&text, MAX_REASON_CHARS);
+            let (cut, more) = shortened.cut();
+            let expected = format!("{cut:?}{}", if more { "…" } else { "" });
+            proptest::prop_assert_eq!(shown, expected);
+        }
+    }
+
+    #[test]
+    fn every_character_is_quoted_as_debug_quotes_it() {
+        let all: String = (0..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .collect();
+        let mut ours = String::new();
+        write_debug(&all, &mut ours).unwrap();
+        assert!(ours == format!("{all:?}"));
     }
 
     #[test]
@@ -280,7 +433,7 @@ mod tests {
     }
 
     fn rest(json: &str) -> String {
-        let message = MessageJson(json.into());
+        let message = MessageJson(json.as_bytes().to_vec());
         let mut out = String::new();
         write_rest(Some(&message), NOTIFICATION_SHOWN, &mut out).unwrap();
         out

@@ -1,10 +1,11 @@
 //! Writing records as JSON lines or text lines.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter};
 
 use super::record::{Body, Record};
 use super::{Entries, MessageJson};
@@ -33,6 +34,8 @@ pub struct RecordWriter<W> {
     last_time: Option<(SystemTime, String)>,
     /// The JSON line being written, reused from line to line.
     line: Vec<u8>,
+    /// The text line being written, reused from line to line.
+    text: String,
 }
 
 impl<W: Write> RecordWriter<W> {
@@ -43,6 +46,7 @@ impl<W: Write> RecordWriter<W> {
             format,
             last_time: None,
             line: Vec::new(),
+            text: String::new(),
         }
     }
 
@@ -58,11 +62,20 @@ impl<W: Write> RecordWriter<W> {
         match self.format {
             OutputFormat::Json => {
                 self.line.clear();
-                JsonLine { record, time }.write(&mut self.line)?;
-                self.line.push(b'\n');
-                self.out.write_all(&self.line)
+                let mut line = Line {
+                    buf: &mut self.line,
+                    out: &mut self.out,
+                    first: true,
+                };
+                JsonLine { record, time }.write(&mut line)
             }
-            OutputFormat::Text => writeln!(self.out, "{}", TextLine { record, time }),
+            OutputFormat::Text => {
+                // Formatted into a string, then written at once: the line's many small pieces
+                // cost less there than each going through `io::Write`.
+                self.text.clear();
+                let _ = writeln!(self.text, "{}", TextLine { record, time });
+                self.out.write_all(self.text.as_bytes())
+            }
         }
     }
 
@@ -108,75 +121,106 @@ struct JsonLine<'r, 'a> {
 }
 
 impl JsonLine<'_, '_> {
-    /// Writes the object: what serde_json writes for a map of these entries, with a message's
-    /// JSON text copied in as it is.
-    fn write(&self, out: &mut Vec<u8>) -> io::Result<()> {
+    /// Writes the object and its line break: what serde_json writes for a map of these entries,
+    /// with a message's JSON text copied in as it is.
+    fn write(&self, line: &mut Line<'_, impl Write>) -> io::Result<()> {
         let record = self.record;
-        out.push(b'{');
-        let mut line = Line { out, first: true };
+        line.buf.push(b'{');
         if let Some(time) = self.time {
-            line.entry("time", time)?;
+            line.str("time", Some(time))?;
         } else if record.time_unknown {
-            line.entry("time", &())?;
+            line.str("time", None)?;
         }
         if let Some(conn) = record.conn {
-            line.entry("conn", &conn)?;
+            line.uint("conn", Some(conn))?;
         }
         if let Some(dir) = record.dir {
-            line.entry("dir", dir.inbound_direction())?;
+            line.str("dir", Some(dir.inbound_direction()))?;
         }
         match &record.body {
-            Body::Frame(frame) => frame.entries(&mut line)?,
-            Body::Event { name, .. } => line.entry("event", name)?,
+            Body::Frame(frame) => frame.entries(line)?,
+            Body::Event { name, .. } => line.str("event", Some(name))?,
             Body::Fields { .. } => {}
         }
         for (name, value) in &record.fields {
             line.entry(name, value)?;
         }
         if let Some(kind) = record.request_kind {
-            line.entry("request_kind", kind)?;
+            line.str("request_kind", Some(kind))?;
         }
         if let Some(latency) = record.latency {
             line.entry("latency_ms", &latency_ms(latency))?;
         }
         if let Some(file) = record.file {
-            line.entry("file", file)?;
+            line.str("file", Some(file))?;
         }
-        line.out.push(b'}');
-        Ok(())
+        line.buf.extend_from_slice(b"}\n");
+        line.out.write_all(line.buf)
     }
 }
 
-/// The entries of a JSON object being written.
-struct Line<'o> {
-    out: &'o mut Vec<u8>,
+/// The entries of a JSON line being written: into `buf`, except a message's text, which goes
+/// straight to `out` after what `buf` holds.
+struct Line<'o, W> {
+    buf: &'o mut Vec<u8>,
+    out: &'o mut W,
     first: bool,
 }
 
-impl Line<'_> {
+impl<W: Write> Line<'_, W> {
     fn key(&mut self, key: &str) {
         if !self.first {
-            self.out.push(b',');
+            self.buf.push(b',');
         }
         self.first = false;
-        write_str(self.out, key);
-        self.out.push(b':');
+        write_str(self.buf, key);
+        self.buf.push(b':');
     }
 }
 
-impl Entries for Line<'_> {
+impl<W: Write> Entries for Line<'_, W> {
     type Error = io::Error;
 
     fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> io::Result<()> {
         self.key(key);
-        serde_json::to_writer(&mut *self.out, value).map_err(io::Error::from)
+        serde_json::to_writer(&mut *self.buf, value).map_err(io::Error::from)
+    }
+
+    fn int(&mut self, key: &str, value: Option<i64>) -> io::Result<()> {
+        self.key(key);
+        match value {
+            Some(value) => CompactFormatter.write_i64(self.buf, value),
+            None => CompactFormatter.write_null(self.buf),
+        }
+    }
+
+    fn uint(&mut self, key: &str, value: Option<u64>) -> io::Result<()> {
+        self.key(key);
+        match value {
+            Some(value) => CompactFormatter.write_u64(self.buf, value),
+            None => CompactFormatter.write_null(self.buf),
+        }
+    }
+
+    fn str(&mut self, key: &str, value: Option<&str>) -> io::Result<()> {
+        self.key(key);
+        match value {
+            Some(value) => write_str(self.buf, value),
+            None => self.buf.extend_from_slice(b"null"),
+        }
+        Ok(())
     }
 
     fn message(&mut self, key: &str, message: Option<&MessageJson>) -> io::Result<()> {
         self.key(key);
-        let text = message.map_or("null", MessageJson::as_str);
-        self.out.extend_from_slice(text.as_bytes());
-        Ok(())
+        let Some(message) = message else {
+            self.buf.extend_from_slice(b"null");
+            return Ok(());
+        };
+        // The text is most of the line: written where it is, not copied into the line first.
+        self.out.write_all(self.buf)?;
+        self.buf.clear();
+        self.out.write_all(message.as_bytes())
     }
 }
 
