@@ -1,7 +1,7 @@
 //! `turms-wire decode`: every frame of a capture, fully decoded, as it arrives.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -117,7 +117,7 @@ pub fn run(args: &DecodeArgs) -> ExitCode {
         return crate::pcap::run(&args.capture, args.max_frame, path, format);
     }
     let options = args.options();
-    let mut out = RecordWriter::new(BufWriter::new(io::stdout().lock()), format);
+    let mut out = RecordWriter::new(crate::stdout_lines(), format);
     let result = if args.files.len() > 1 && options.boundaries == Boundaries::WholeInput {
         decode_each_file(&args.files, options, &mut out)
     } else {

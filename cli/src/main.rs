@@ -2,6 +2,7 @@
 //!
 //! Each subcommand is one [`Command`] variant and one module holding its arguments and `run`.
 
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -47,4 +48,20 @@ fn main() -> ExitCode {
         Command::Probe(args) => probe::run(&args),
         Command::Demo(args) => demo::run(&args),
     }
+}
+
+/// Standard output for a stream of lines: buffered in large blocks and written straight to the
+/// file descriptor. The standard library's `Stdout` is line-buffered: every block written
+/// through it is searched for its last line break and split there, which costs more than
+/// printing many small records. Where the descriptor cannot be duplicated, plain `Stdout`.
+fn stdout_lines() -> BufWriter<Box<dyn Write>> {
+    const CAPACITY: usize = 64 * 1024;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() {
+            return BufWriter::with_capacity(CAPACITY, Box::new(std::fs::File::from(fd)));
+        }
+    }
+    BufWriter::with_capacity(CAPACITY, Box::new(io::stdout().lock()))
 }
