@@ -25,6 +25,14 @@ const REQUEST_SHOWN: &[&str] = &["request_id"];
 impl fmt::Display for FrameRecord {
     /// The record as one readable line, without a line break.
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_line(out)
+    }
+}
+
+impl FrameRecord {
+    /// Writes the record's readable line (its `Display` form) to any writer: straight into a
+    /// `String`, its many small pieces cost less than through a `Formatter`.
+    pub(crate) fn write_line(&self, out: &mut impl Write) -> fmt::Result {
         out.write_char('#')?;
         out.write_str(itoa::Buffer::new().format(self.index))?;
         match &self.outcome {
@@ -131,8 +139,8 @@ fn write_rest(message: Option<&MessageJson>, shown: &[&str], out: &mut impl Writ
         rest.write(if kept == 0 { "{" } else { "," })?;
         kept += 1;
         // One character more than is left shows whether the member is cut.
-        let member = members.take_member(rest.left.saturating_add(1));
-        rest.write(member)?;
+        let (member, chars) = members.take_member(rest.left.saturating_add(1));
+        rest.write_counted(member, chars)?;
         if rest.cut {
             break;
         }
@@ -154,6 +162,25 @@ struct Budget<'w, W> {
 }
 
 impl<W: Write> Budget<'_, W> {
+    /// Writes `text` of `chars` characters, or as many as are left.
+    fn write_counted(&mut self, text: &str, chars: usize) -> fmt::Result {
+        if self.cut {
+            return Ok(());
+        }
+        if chars <= self.left {
+            self.left -= chars;
+            return self.out.write_str(text);
+        }
+        if chars == self.left + 1 {
+            // All but the last character.
+            let last = text.char_indices().next_back().map_or(0, |(at, _)| at);
+            self.cut = true;
+            self.left = 0;
+            return self.out.write_str(&text[..last]);
+        }
+        self.write(text)
+    }
+
     fn write(&mut self, text: &str) -> fmt::Result {
         if self.cut {
             return Ok(());
@@ -218,27 +245,84 @@ impl<'a> Members<'a> {
         self.past_comma();
     }
 
-    /// The current member's text, `"key":value`, or its first `chars` characters and more
-    /// when it is longer (then the scan stops there).
-    fn take_member(&mut self, chars: usize) -> &'a str {
-        // `chars` characters fit in at most four times as many bytes: a member that has not
-        // ended within them has more than `chars` characters.
-        let mut limit = self.member.saturating_add(chars.saturating_mul(4));
-        let end = self.value_end(limit);
-        let taken = if end >= limit {
-            // A UTF-8 character starts with any byte but 0b10xx_xxxx.
-            while limit > self.member && self.text.get(limit).is_some_and(|b| b & 0xc0 == 0x80) {
-                limit -= 1;
+    /// The current member's text, `"key":value`, or its first `chars` characters when it is
+    /// longer (then the scan stops there, and goes no further); and how many characters that is.
+    fn take_member(&mut self, chars: usize) -> (&'a str, usize) {
+        let bytes = self.text;
+        // The key and the colon are ASCII: one character per byte.
+        let mut left = chars.saturating_sub(self.at - self.member);
+        let mut at = self.at.min(self.member + chars);
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let end = loop {
+            let Some(&byte) = bytes.get(at) else {
+                break None;
+            };
+            if in_string {
+                // Eight bytes at a time while they hold no quote or backslash and fewer
+                // characters than are left.
+                while let Some(word) = bytes.get(at..at + 8) {
+                    let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+                    let starts = 8 - continuation_bytes(word);
+                    if has_byte(word, b'"') || has_byte(word, b'\\') || starts > left {
+                        break;
+                    }
+                    left -= starts;
+                    at += 8;
+                }
+                let Some(&byte) = bytes.get(at) else {
+                    break None;
+                };
+                if byte & 0xc0 != 0x80 {
+                    if left == 0 {
+                        break None;
+                    }
+                    left -= 1;
+                }
+                at += 1;
+                match byte {
+                    b'\\' => {
+                        // The escaped character is ASCII.
+                        if left == 0 {
+                            break None;
+                        }
+                        left -= 1;
+                        at += 1;
+                    }
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+                continue;
             }
-            self.at = self.text.len();
-            &self.text[self.member..limit.min(self.text.len())]
-        } else {
-            self.at = end;
-            self.past_comma();
-            &self.text[self.member..end]
+            match byte {
+                b',' | b'}' if depth == 0 => break Some(at),
+                _ => {}
+            }
+            if left == 0 {
+                break None;
+            }
+            left -= 1;
+            match byte {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => depth -= 1,
+                _ => {}
+            }
+            at += 1;
         };
-        // Cut at a character boundary of UTF-8 text.
-        std::str::from_utf8(taken).unwrap_or_default()
+        let taken = match end {
+            Some(end) => {
+                self.at = end;
+                self.past_comma();
+                &bytes[self.member..end]
+            }
+            None => {
+                self.at = bytes.len();
+                &bytes[self.member..at.min(bytes.len())]
+            }
+        };
+        // A cut falls between characters: the text is UTF-8.
+        (std::str::from_utf8(taken).unwrap_or_default(), chars - left)
     }
 
     /// Where the current value ends (at its `,` or the object's `}`), or `limit` if that comes
@@ -270,17 +354,41 @@ impl<'a> Members<'a> {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether one of the eight bytes of `word` is `byte`.
+fn has_byte(word: u64, byte: u8) -> bool {
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGH != 0
+}
+
+/// How many of the eight bytes of `word` continue a UTF-8 character (0b10xx_xxxx).
+fn continuation_bytes(word: u64) -> usize {
+    // One bit per continuation byte, at its lowest place; the multiplication adds them up in
+    // the top byte.
+    let ones = (word & !(word << 1) & HIGH) >> 7;
+    (ones.wrapping_mul(ONES) >> 56) as usize
+}
+
 /// The index of the quote that closes the string whose contents start at `from`.
 fn string_end(bytes: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
-    while at < bytes.len() {
-        match bytes[at] {
+    loop {
+        // Eight bytes at a time up to the next quote or backslash.
+        while let Some(word) = bytes.get(at..at + 8) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if has_byte(word, b'"') || has_byte(word, b'\\') {
+                break;
+            }
+            at += 8;
+        }
+        match bytes.get(at)? {
             b'\\' => at += 2,
             b'"' => return Some(at),
             _ => at += 1,
         }
     }
-    None
 }
 
 /// A string cut to at most `.1` characters, with `…` when cut.
@@ -319,23 +427,29 @@ impl fmt::Debug for Shortened<'_> {
 
 /// Writes `text` as `str`'s `Debug` writes it, in quotes and escaped, but faster where it is
 /// not ASCII: whether a character is written as it is (printable, not a grapheme extender) is
-/// asked of the standard library once per block of 64 code points and remembered, where
+/// asked of the standard library once per character and remembered, where
 /// `Debug` asks it again for every character, at a cost of hundreds of instructions each.
 fn write_debug(text: &str, out: &mut impl Write) -> fmt::Result {
     out.write_char('"')?;
+    let bytes = text.as_bytes();
+    // `text[run..at]` is written as it is, and not yet.
     let mut run = 0;
-    for (at, c) in text.char_indices() {
-        let as_is = match c {
-            '"' | '\\' => false,
-            ' '..='~' => true,
-            c if c.is_ascii() => false,
-            c => printable(c),
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let (c, as_is) = if byte.is_ascii() {
+            let as_is = (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\';
+            (char::from(byte), as_is)
+        } else {
+            let c = text[at..].chars().next().unwrap_or_default();
+            (c, printable(c))
         };
         if !as_is {
             out.write_str(&text[run..at])?;
             write!(out, "{}", c.escape_debug())?;
             run = at + c.len_utf8();
         }
+        at += c.len_utf8();
     }
     out.write_str(&text[run..])?;
     out.write_char('"')
@@ -343,44 +457,39 @@ fn write_debug(text: &str, out: &mut impl Write) -> fmt::Result {
 
 /// Whether `Debug` writes a character beyond ASCII as it is.
 fn printable(c: char) -> bool {
-    /// Blocks of 64 code points below this are kept in a table, the rest in a map.
+    /// Characters below this are kept in a table, the rest in a map.
     const TABLE: u32 = 0x1_0000;
+    /// By block of 64 characters: which are known, and which of those are written as they are.
     #[derive(Default)]
     struct Known {
-        /// One bit per character, by block of 64; whether each block is known.
-        table: Vec<(bool, u64)>,
-        beyond: HashMap<u32, u64>,
+        table: Vec<(u64, u64)>,
+        beyond: HashMap<u32, (u64, u64)>,
     }
     thread_local! {
         static KNOWN: RefCell<Known> = RefCell::new(Known::default());
     }
     let code = u32::from(c);
-    let block = code >> 6;
-    let compute = || {
-        (0..64u32).fold(0, |bits, low| {
+    let bit = 1u64 << (code & 63);
+    KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        let entry = if code < TABLE {
+            if known.table.is_empty() {
+                known.table = vec![(0, 0); (TABLE >> 6) as usize];
+            }
+            &mut known.table[(code >> 6) as usize]
+        } else {
+            known.beyond.entry(code >> 6).or_default()
+        };
+        if entry.0 & bit == 0 {
             // Beyond ASCII, `str`'s `Debug` escapes a character exactly when `escape_debug`
             // does (the quotes it treats differently are ASCII).
-            let as_is =
-                char::from_u32(code & !63 | low).is_some_and(|c| c.escape_debug().len() == 1);
-            bits | u64::from(as_is) << low
-        })
-    };
-    let bits = KNOWN.with(|known| {
-        let mut known = known.borrow_mut();
-        if code < TABLE {
-            if known.table.is_empty() {
-                known.table = vec![(false, 0); (TABLE >> 6) as usize];
+            entry.0 |= bit;
+            if c.escape_debug().len() == 1 {
+                entry.1 |= bit;
             }
-            let entry = &mut known.table[block as usize];
-            if !entry.0 {
-                *entry = (true, compute());
-            }
-            entry.1
-        } else {
-            *known.beyond.entry(block).or_insert_with(compute)
         }
-    });
-    bits >> (code & 63) & 1 == 1
+        entry.1 & bit != 0
+    })
 }
 
 #[cfg(test)]
@@ -392,7 +501,9 @@ mod tests {
         let mut all = Vec::new();
         while let Some(key) = members.next_key() {
             let key = std::str::from_utf8(key).unwrap();
-            all.push((key, members.take_member(usize::MAX / 8)));
+            let (member, chars) = members.take_member(usize::MAX / 8);
+            assert_eq!(chars, member.chars().count());
+            all.push((key, member));
         }
         all
     }

@@ -1,6 +1,6 @@
 //! Writing records as JSON lines or text lines.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io::{self, Write};
 use std::time::{Duration, SystemTime};
 
@@ -73,7 +73,8 @@ impl<W: Write> RecordWriter<W> {
                 // Formatted into a string, then written at once: the line's many small pieces
                 // cost less there than each going through `io::Write`.
                 self.text.clear();
-                let _ = writeln!(self.text, "{}", TextLine { record, time });
+                let _ = TextLine { record, time }.write(&mut self.text);
+                self.text.push('\n');
                 self.out.write_all(self.text.as_bytes())
             }
         }
@@ -230,8 +231,8 @@ struct TextLine<'r, 'a> {
     time: Option<&'r str>,
 }
 
-impl fmt::Display for TextLine<'_, '_> {
-    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl TextLine<'_, '_> {
+    fn write(&self, out: &mut impl fmt::Write) -> fmt::Result {
         let record = self.record;
         if let Some(file) = record.file {
             write!(out, "{file}: ")?;
@@ -249,7 +250,7 @@ impl fmt::Display for TextLine<'_, '_> {
             }
         }
         match &record.body {
-            Body::Frame(frame) => write!(out, "{frame}")?,
+            Body::Frame(frame) => frame.write_line(out)?,
             Body::Event { text, .. } | Body::Fields { text } => write!(out, "{text}")?,
         }
         if let Some(latency) = record.latency {
