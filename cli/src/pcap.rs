@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, StdoutLock, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -68,7 +68,7 @@ pub struct PcapArgs {
 /// Standard output, shared by the record writer and the reader (which flushes it before it
 /// waits for more input).
 #[derive(Clone)]
-struct Shared(Rc<RefCell<BufWriter<StdoutLock<'static>>>>);
+struct Shared(Rc<RefCell<BufWriter<Box<dyn Write>>>>);
 
 impl Write for Shared {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -133,7 +133,7 @@ pub fn run(
             }
         }
     };
-    let out = Shared(Rc::new(RefCell::new(BufWriter::new(io::stdout().lock()))));
+    let out = Shared(Rc::new(RefCell::new(crate::stdout_lines())));
     let input = FlushingReader {
         input,
         out: out.clone(),
