@@ -17,7 +17,7 @@ use crate::role::RoleKind;
 ///
 /// | key | set by | meaning |
 /// |---|---|---|
-/// | `time` | [`at`](Record::at), [`at_unknown_time`](Record::at_unknown_time) | when (RFC 3339, UTC, microseconds), or `null` |
+/// | `time` | [`at`](Record::at), [`at_unknown_time`](Record::at_unknown_time) | when (RFC 3339, UTC, microseconds), or `null` (also for a time before 1970 or after 9999) |
 /// | `conn` | [`conn`](Record::conn) | the connection, numbered from 1 |
 /// | `dir` | [`dir`](Record::dir) | `c2s` or `s2c`: the direction, named by the end that receives |
 /// | `index`, `class`, …, `message` or `error` | [`frame`](Record::frame) | the frame ([`FrameRecord`]) |

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::io::{self, Write};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter};
@@ -58,7 +58,12 @@ impl<W: Write> RecordWriter<W> {
     /// Writes one record and its line break (the text of an event may hold line breaks of its
     /// own, as the tap's summary does).
     pub fn write(&mut self, record: &Record<'_>) -> io::Result<()> {
-        let time = record.time.map(|time| formatted(&mut self.last_time, time));
+        let time = record
+            .time
+            .and_then(|time| formatted(&mut self.last_time, time));
+        // A time RFC 3339 cannot write (before 1970 or after 9999, which only a damaged
+        // capture's timestamps reach) is written as not known.
+        let time_unknown = record.time_unknown || (record.time.is_some() && time.is_none());
         match self.format {
             OutputFormat::Json => {
                 self.line.clear();
@@ -67,13 +72,23 @@ impl<W: Write> RecordWriter<W> {
                     out: &mut self.out,
                     first: true,
                 };
-                JsonLine { record, time }.write(&mut line)
+                JsonLine {
+                    record,
+                    time,
+                    time_unknown,
+                }
+                .write(&mut line)
             }
             OutputFormat::Text => {
                 // Formatted into a string, then written at once: the line's many small pieces
                 // cost less there than each going through `io::Write`.
                 self.text.clear();
-                let _ = TextLine { record, time }.write(&mut self.text);
+                let _ = TextLine {
+                    record,
+                    time,
+                    time_unknown,
+                }
+                .write(&mut self.text);
                 self.text.push('\n');
                 self.out.write_all(self.text.as_bytes())
             }
@@ -101,14 +116,21 @@ impl<W: Write> RecordWriter<W> {
     }
 }
 
-/// The RFC 3339 text of `time`, from `cache` when it holds the same time.
-fn formatted(cache: &mut Option<(SystemTime, String)>, time: SystemTime) -> &str {
+/// The RFC 3339 text of `time`, from `cache` when it holds the same time; `None` outside the
+/// years 1970 to 9999 (humantime's range; RFC 3339 has four-digit years).
+fn formatted(cache: &mut Option<(SystemTime, String)>, time: SystemTime) -> Option<&str> {
+    /// 9999-12-31T23:59:59Z.
+    const LAST_SECOND: u64 = 253_402_300_799;
+    let since_epoch = time.duration_since(UNIX_EPOCH).ok()?;
+    if since_epoch.as_secs() > LAST_SECOND {
+        return None;
+    }
     let rfc3339 = |time| humantime::format_rfc3339_micros(time).to_string();
     let entry = cache.get_or_insert_with(|| (time, rfc3339(time)));
     if entry.0 != time {
         *entry = (time, rfc3339(time));
     }
-    &entry.1
+    Some(&entry.1)
 }
 
 fn latency_ms(latency: Duration) -> f64 {
@@ -119,6 +141,7 @@ fn latency_ms(latency: Duration) -> f64 {
 struct JsonLine<'r, 'a> {
     record: &'r Record<'a>,
     time: Option<&'r str>,
+    time_unknown: bool,
 }
 
 impl JsonLine<'_, '_> {
@@ -129,7 +152,7 @@ impl JsonLine<'_, '_> {
         line.buf.push(b'{');
         if let Some(time) = self.time {
             line.str("time", Some(time))?;
-        } else if record.time_unknown {
+        } else if self.time_unknown {
             line.str("time", None)?;
         }
         if let Some(conn) = record.conn {
@@ -229,6 +252,7 @@ impl<W: Write> Entries for Line<'_, W> {
 struct TextLine<'r, 'a> {
     record: &'r Record<'a>,
     time: Option<&'r str>,
+    time_unknown: bool,
 }
 
 impl TextLine<'_, '_> {
@@ -241,7 +265,7 @@ impl TextLine<'_, '_> {
         if let Some(conn) = record.conn {
             if let Some(time) = self.time {
                 write!(out, "{} ", time_of_day(time))?;
-            } else if record.time_unknown {
+            } else if self.time_unknown {
                 write!(out, "--:--:--.------ ")?;
             }
             write!(out, "#{conn} ")?;
@@ -340,6 +364,34 @@ mod tests {
             written(OutputFormat::Text, &[in_file]),
             format!("a.bin: {frame}\n")
         );
+    }
+
+    #[test]
+    fn times_rfc_3339_cannot_write_are_written_as_not_known() {
+        let last = SystemTime::UNIX_EPOCH + Duration::from_secs(253_402_300_799);
+        let line = |time| Record::event("gap", &"gap").at(time).conn(1);
+        assert_eq!(
+            written(OutputFormat::Json, &[line(last)]),
+            "{\"time\":\"9999-12-31T23:59:59.000000Z\",\"conn\":1,\"event\":\"gap\"}\n"
+        );
+        let unwritable = [
+            last + Duration::from_secs(1),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX) << 20),
+            SystemTime::UNIX_EPOCH - Duration::from_micros(1),
+        ];
+        for time in unwritable {
+            // Twice: the second comes from the writer's cache of the last time.
+            let records = [line(time), line(time)];
+            assert_eq!(
+                written(OutputFormat::Json, &records),
+                "{\"time\":null,\"conn\":1,\"event\":\"gap\"}\n".repeat(2),
+                "{time:?}"
+            );
+            assert_eq!(
+                written(OutputFormat::Text, &records),
+                "--:--:--.------ #1 gap\n".repeat(2)
+            );
+        }
     }
 
     #[test]
