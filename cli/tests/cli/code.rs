@@ -1,14 +1,11 @@
 //! `turms-wire code` end to end: the built binary, its output and its exit status.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 fn turms_wire(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_turms-wire"))
-        .args(args)
-        .output()
-        .expect("run turms-wire")
+    crate::turms_wire(args, None)
 }
 
 /// Runs the command, expects success, and parses each stdout line as a JSON object.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 
 use prost_reflect::MessageDescriptor;
@@ -15,28 +15,7 @@ use turms_wire_test_support::data::{self, parse_json, read_json, BadEntry, Vecto
 use turms_wire_test_support::proto_json_eq::{compare_message, Rule};
 use turms_wire_test_support::wait;
 
-fn turms_wire(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_turms-wire"))
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run turms-wire");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        let input = input.to_vec();
-        // Written from a thread so a full stdout pipe cannot deadlock the two.
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&input);
-        });
-    }
-    child.wait_with_output().expect("turms-wire output")
-}
+use crate::turms_wire;
 
 /// Runs `decode` and returns its exit code and its stdout lines as JSON.
 fn decode(args: &[&str], stdin: Option<&[u8]>) -> (i32, Vec<Value>) {

@@ -4,32 +4,11 @@
 //! captures are in `pcap_synth.rs`.
 
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use turms_wire_test_support::data::parse_json;
 
-pub fn turms_wire(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_turms-wire"))
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run turms-wire");
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        std::thread::spawn(move || {
-            use std::io::Write;
-            let _ = pipe.write_all(&input);
-        });
-    }
-    child.wait_with_output().expect("turms-wire output")
-}
+use crate::turms_wire;
 
 /// What a run printed.
 pub struct Run {
@@ -111,7 +90,7 @@ pub fn outline(line: &Value) -> String {
 pub fn decode_pcap(path: &str, args: &[&str], stdin: Option<Vec<u8>>) -> Run {
     let mut all = vec!["decode", "--pcap", path, "--json"];
     all.extend_from_slice(args);
-    let output = turms_wire(&all, stdin);
+    let output = turms_wire(&all, stdin.as_deref());
     let lines = output
         .stdout
         .split(|&b| b == b'\n')

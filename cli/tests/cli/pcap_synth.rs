@@ -759,7 +759,7 @@ fn the_options_of_a_stream_are_refused_with_pcap() {
         assert_eq!(run.code, 2, "{option:?}: a usage error");
         assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
     }
-    let output = super::pcap::turms_wire(&["decode", "--tcp-port", "1"], None);
+    let output = crate::turms_wire(&["decode", "--tcp-port", "1"], None);
     assert!(String::from_utf8_lossy(&output.stderr).contains("--pcap"));
 }
 
