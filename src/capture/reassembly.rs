@@ -340,6 +340,16 @@ mod tests {
             .collect()
     }
 
+    /// One segment, its counts added to `counters` (`fin`: it carries the FIN).
+    fn segment(
+        stream: &mut Stream,
+        (seq, bytes, fin): (u32, &'static [u8], bool),
+        counters: &mut Counters,
+        out: &mut Vec<Piece>,
+    ) {
+        stream.segment(seq, Bytes::from_static(bytes), fin, LIMITS, counters, out);
+    }
+
     fn feed(stream: &mut Stream, seq: u32, bytes: &[u8], out: &mut Vec<Piece>) -> Counters {
         let mut counters = Counters::default();
         stream.segment(
@@ -388,42 +398,14 @@ mod tests {
         stream.start(0);
         let mut out = Vec::new();
         let mut counters = Counters::default();
-        stream.segment(
-            5,
-            Bytes::from_static(b"zz"),
-            false,
-            LIMITS,
-            &mut counters,
-            &mut out,
-        );
-        stream.segment(
-            2,
-            Bytes::from_static(b"cd"),
-            true,
-            LIMITS,
-            &mut counters,
-            &mut out,
-        );
+        segment(&mut stream, (5, b"zz", false), &mut counters, &mut out);
+        segment(&mut stream, (2, b"cd", true), &mut counters, &mut out);
         // The bytes waiting at 5 lie beyond the FIN at 4: only "cd" waits.
         assert_eq!(stream.waiting_bytes(), 2 + SEGMENT_COST);
-        stream.segment(
-            0,
-            Bytes::from_static(b"abcdef"),
-            false,
-            LIMITS,
-            &mut counters,
-            &mut out,
-        );
+        segment(&mut stream, (0, b"abcdef", false), &mut counters, &mut out);
         assert_eq!(data(&out), b"abcd");
         // Out of order and wholly past the FIN: dropped.
-        stream.segment(
-            10,
-            Bytes::from_static(b"late"),
-            false,
-            LIMITS,
-            &mut counters,
-            &mut out,
-        );
+        segment(&mut stream, (10, b"late", false), &mut counters, &mut out);
         assert_eq!(stream.waiting_bytes(), 0);
         stream.close(LIMITS, &mut counters, &mut out);
         assert_eq!(counters.gaps, 0);
@@ -436,40 +418,12 @@ mod tests {
         stream.start(0);
         let mut out = Vec::new();
         let mut counters = Counters::default();
-        stream.segment(
-            2,
-            Bytes::from_static(b"cd"),
-            true,
-            LIMITS,
-            &mut counters,
-            &mut out,
-        );
-        stream.segment(
-            9,
-            Bytes::from_static(b"xyz"),
-            false,
-            LIMITS,
-            &mut counters,
-            &mut out,
-        );
-        stream.segment(
-            3,
-            Bytes::from_static(b"dEFG"),
-            false,
-            LIMITS,
-            &mut counters,
-            &mut out,
-        );
+        segment(&mut stream, (2, b"cd", true), &mut counters, &mut out);
+        segment(&mut stream, (9, b"xyz", false), &mut counters, &mut out);
+        segment(&mut stream, (3, b"dEFG", false), &mut counters, &mut out);
         assert_eq!(stream.waiting_bytes(), 2 + SEGMENT_COST);
         assert_eq!(counters.duplicate_bytes, 3 + 4);
-        stream.segment(
-            0,
-            Bytes::from_static(b"ab"),
-            false,
-            LIMITS,
-            &mut counters,
-            &mut out,
-        );
+        segment(&mut stream, (0, b"ab", false), &mut counters, &mut out);
         assert_eq!(data(&out), b"abcd");
     }
 }
