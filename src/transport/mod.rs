@@ -44,6 +44,8 @@ pub use error::{TransportError, WsError};
 #[cfg(any(feature = "tap", feature = "capture"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "tap", feature = "capture"))))]
 pub use follow::StreamError;
+#[cfg(all(test, any(feature = "tap", feature = "capture")))]
+pub(crate) use ws_stream::test_frame;
 #[cfg(any(feature = "tap", feature = "capture"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "tap", feature = "capture"))))]
 pub use ws_stream::{WsItem, WsStreamError, WsStreamReader, MAX_HEAD};

@@ -282,24 +282,32 @@ fn message(binary: bool, payload: BytesMut) -> WsItem {
     }
 }
 
+/// A WebSocket frame as tungstenite writes it (`mask`: as a client sends it), for the tests
+/// of what follows WebSocket bytes.
+#[cfg(test)]
+pub(crate) fn test_frame(
+    opcode: impl Into<OpCode>,
+    payload: &[u8],
+    is_final: bool,
+    mask: Option<[u8; 4]>,
+) -> Vec<u8> {
+    let header = FrameHeader {
+        is_final,
+        opcode: opcode.into(),
+        mask,
+        ..FrameHeader::default()
+    };
+    let mut out = Vec::new();
+    tungstenite::protocol::frame::Frame::from_payload(header, Bytes::copy_from_slice(payload))
+        .format(&mut out)
+        .expect("a frame formats into a Vec");
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_frame as frame;
     use super::*;
-    use tungstenite::protocol::frame::Frame;
-
-    fn frame(opcode: OpCode, payload: &[u8], is_final: bool, mask: Option<[u8; 4]>) -> Vec<u8> {
-        let header = FrameHeader {
-            is_final,
-            opcode,
-            mask,
-            ..FrameHeader::default()
-        };
-        let mut out = Vec::new();
-        Frame::from_payload(header, Bytes::copy_from_slice(payload))
-            .format(&mut out)
-            .unwrap();
-        out
-    }
 
     fn items(decoder: &mut WsStreamReader) -> Vec<Result<WsItem, WsStreamError>> {
         std::iter::from_fn(|| decoder.next_item()).collect()

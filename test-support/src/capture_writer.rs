@@ -479,32 +479,6 @@ pub fn framed(body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A whole WebSocket frame (FIN set): `opcode` (2 binary, 1 text, 8 close), its payload,
-/// masked with `mask` when given (as a client sends it).
-pub fn ws_frame(opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
-    let mut out = vec![0x80 | opcode];
-    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
-    match payload.len() {
-        len @ 0..=125 => out.push(mask_bit | len as u8),
-        len @ 126..=0xffff => {
-            out.push(mask_bit | 126);
-            out.extend((len as u16).to_be_bytes());
-        }
-        len => {
-            out.push(mask_bit | 127);
-            out.extend((len as u64).to_be_bytes());
-        }
-    }
-    match mask {
-        Some(mask) => {
-            out.extend(mask);
-            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-        }
-        None => out.extend(payload),
-    }
-    out
-}
-
 /// Bytes of a connection captured in one packet: when (µs since the epoch), whether they go
 /// to the server, their offset in that direction's stream, the bytes.
 pub type TimedSegment = (u64, bool, u32, Vec<u8>);

@@ -37,6 +37,7 @@ pub mod peer;
 pub mod proto_json_eq;
 pub mod requests;
 pub mod wait;
+pub mod ws;
 
 /// The schema (`turms_wire::proto::FILE_DESCRIPTOR_SET`) as prost-reflect sees it, decoded once.
 pub fn pool() -> &'static DescriptorPool {

@@ -15,6 +15,7 @@ use turms_wire::proto::DeviceType;
 use turms_wire_test_support::capture_writer::*;
 use turms_wire_test_support::notifications::{close, ok, session_info};
 use turms_wire_test_support::requests::{login_request, logout, private_message};
+use turms_wire_test_support::ws;
 
 use super::pcap::{decode_bytes, Run};
 
@@ -519,31 +520,23 @@ fn ws_session() -> Vec<Chunk> {
     let response = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n".to_vec();
     let login = login();
     // The login in two fragments, a text message, a heartbeat; a close without a code.
-    let mut c2s = vec![0x02, 0x80 | 4, 9, 8, 7, 6];
-    c2s.extend(
-        login[..4]
-            .iter()
-            .enumerate()
-            .map(|(i, b)| b ^ [9, 8, 7, 6][i % 4]),
-    );
-    let mut last = ws_frame(0x0, &login[4..], mask);
-    last[0] = 0x80;
-    c2s.extend(last);
-    c2s.extend(ws_frame(0x1, b"hello", mask));
-    let mut answers = ws_frame(0x2, &session_info("77", "gw").encode_to_vec(), None);
-    answers.extend(ws_frame(0x2, &ok(1).encode_to_vec(), None));
+    let mut c2s = ws::frame(0x2, &login[..4], false, Some([9, 8, 7, 6]));
+    c2s.extend(ws::frame(0x0, &login[4..], true, mask));
+    c2s.extend(ws::frame(0x1, b"hello", true, mask));
+    let mut answers = ws::frame(0x2, &session_info("77", "gw").encode_to_vec(), true, None);
+    answers.extend(ws::frame(0x2, &ok(1).encode_to_vec(), true, None));
     vec![
         (500, true, request),
         (600, false, response),
         (1_000, true, c2s),
         (3_000, false, answers),
-        (5_000, true, ws_frame(0x2, &[], mask)),
-        (6_000, false, ws_frame(0x2, &[], None)),
-        (8_000, false, ws_frame(0x8, &[], None)),
+        (5_000, true, ws::frame(0x2, &[], true, mask)),
+        (6_000, false, ws::frame(0x2, &[], true, None)),
+        (8_000, false, ws::frame(0x8, &[], true, None)),
         (
             9_000,
             true,
-            ws_frame(0x8, &[0x03, 0xe8, b'b', b'y', b'e'], mask),
+            ws::frame(0x8, &[0x03, 0xe8, b'b', b'y', b'e'], true, mask),
         ),
     ]
 }

@@ -15,11 +15,11 @@ use prost::Message;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Control, Data, OpCode};
-use tokio_tungstenite::tungstenite::protocol::frame::{Frame, FrameHeader};
 use turms_wire::codec::{notification_to_bytes, request_to_bytes, write_length_prefix};
 use turms_wire::proto::turms_notification::data;
 use turms_wire::proto::{DeviceType, TurmsRequest};
 use turms_wire_test_support::wait::{self, SAFETY_NET};
+use turms_wire_test_support::ws;
 use turms_wire_test_support::{notifications, requests};
 
 // Frames, as the bytes each side writes and expects.
@@ -537,20 +537,6 @@ fn a_display_that_falls_behind_never_holds_up_the_traffic() {
 
 // WebSocket.
 
-fn ws_frame(opcode: OpCode, payload: &[u8], is_final: bool, mask: Option<[u8; 4]>) -> Vec<u8> {
-    let header = FrameHeader {
-        is_final,
-        opcode,
-        mask,
-        ..FrameHeader::default()
-    };
-    let mut out = Vec::new();
-    Frame::from_payload(header, Bytes::copy_from_slice(payload))
-        .format(&mut out)
-        .unwrap();
-    out
-}
-
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 
 fn upgrade_request() -> Vec<u8> {
@@ -578,22 +564,22 @@ fn websocket_session_is_forwarded_byte_exact_and_printed() {
     .into_bytes();
     let client_2 = [
         // The login request in two fragments, with a ping between them.
-        ws_frame(binary, &login[..3], false, mask),
-        ws_frame(OpCode::Control(Control::Ping), b"p", true, mask),
-        ws_frame(OpCode::Data(Data::Continue), &login[3..], true, mask),
-        ws_frame(OpCode::Data(Data::Text), b"ignored", true, mask),
+        ws::frame(binary, &login[..3], false, mask),
+        ws::frame(OpCode::Control(Control::Ping), b"p", true, mask),
+        ws::frame(OpCode::Data(Data::Continue), &login[3..], true, mask),
+        ws::frame(OpCode::Data(Data::Text), b"ignored", true, mask),
         // A heartbeat.
-        ws_frame(binary, &[], true, mask),
+        ws::frame(binary, &[], true, mask),
     ]
     .concat();
     let gateway_2 = [
-        ws_frame(binary, &response(1, 1000), true, None),
-        ws_frame(binary, &[], true, None),
-        ws_frame(binary, &close(500), true, None),
-        ws_frame(OpCode::Control(Control::Close), b"\x03\xe8", true, None),
+        ws::frame(binary, &response(1, 1000), true, None),
+        ws::frame(binary, &[], true, None),
+        ws::frame(binary, &close(500), true, None),
+        ws::frame(OpCode::Control(Control::Close), b"\x03\xe8", true, None),
     ]
     .concat();
-    let client_3 = ws_frame(OpCode::Control(Control::Close), b"\x03\xe8", true, mask);
+    let client_3 = ws::frame(OpCode::Control(Control::Close), b"\x03\xe8", true, mask);
 
     // The upgrade, the messages, the close frame (not answered).
     let server = scripted_gateway(

@@ -89,18 +89,9 @@ fn peer(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
 
-/// An unfragmented WebSocket frame with a payload under 126 bytes.
+/// An unfragmented WebSocket frame.
 fn ws_frame(opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
-    let mut frame = vec![0x80 | opcode, payload.len() as u8];
-    match mask {
-        Some(key) => {
-            frame[1] |= 0x80;
-            frame.extend_from_slice(&key);
-            frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-        }
-        None => frame.extend_from_slice(payload),
-    }
-    frame
+    crate::transport::test_frame(opcode, payload, true, mask)
 }
 
 /// Runs a display over the events `script` makes (`at(micros)`: that long after a fixed start)
