@@ -18,6 +18,7 @@ use turms_wire::codec::write_length_prefix;
 use turms_wire::proto::turms_notification::data::Kind as DataKind;
 use turms_wire::proto::{TurmsNotification, TurmsRequest};
 use turms_wire_test_support::data;
+use turms_wire_test_support::rng::SplitMix64;
 
 /// Size the corpora are grown to.
 pub const TARGET_BYTES: usize = 50_000_000;
@@ -109,25 +110,6 @@ impl Corpus {
             self.body_bytes(),
             self.wire_bytes() as f64 / self.frames() as f64
         )
-    }
-}
-
-/// SplitMix64: a seeded generator whose sequence depends on nothing but this code, so the
-/// corpus is byte-identical whatever versions of other crates are in use.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n`.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 

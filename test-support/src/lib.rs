@@ -36,6 +36,7 @@ pub mod notifications;
 pub mod peer;
 pub mod proto_json_eq;
 pub mod requests;
+pub mod rng;
 pub mod wait;
 pub mod ws;
 

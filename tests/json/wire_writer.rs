@@ -31,6 +31,7 @@ use turms_wire::json::{self, MessageType};
 
 use super::message_props::{random_messages, Sample, TABLE};
 use turms_wire_test_support::message_descriptor as descriptor;
+use turms_wire_test_support::rng::SplitMix64;
 
 /// What the full decode writes, or its error.
 fn full_decode(message_type: &MessageType, bytes: &[u8]) -> Result<String, String> {
@@ -227,28 +228,6 @@ fn edge_cases_of_the_decoder_rules() {
 // ---------------------------------------------------------------------------------------------
 // Rewriting bytes as another encoder may write them
 
-/// A tiny deterministic generator for the rewrites.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // SplitMix64.
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
 /// One field of a message's bytes.
 struct Field {
     number: u32,
@@ -354,7 +333,7 @@ fn unpack(value: &[u8], width: usize) -> Vec<Vec<u8>> {
 
 /// Valid bytes of `desc`, rewritten into other bytes of the same message: what the full decode
 /// reads from them is the same message.
-fn rewrite(desc: &MessageDescriptor, bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
+fn rewrite(desc: &MessageDescriptor, bytes: &[u8], rng: &mut SplitMix64) -> Vec<u8> {
     let mut out: Vec<Field> = Vec::new();
     for mut field in fields(bytes) {
         let Some(field_desc) = desc.get_field(field.number) else {
@@ -498,7 +477,7 @@ fn oneof_noise(
     field_desc: &prost_reflect::FieldDescriptor,
     field: &Field,
     out: &mut Vec<Field>,
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
 ) {
     let Some(oneof) = field_desc.containing_oneof() else {
         return;
@@ -534,15 +513,15 @@ fn oneof_noise(
 }
 
 /// Bytes broken in one place.
-fn corrupt(bytes: &[u8], rng: &mut Rng) -> Vec<u8> {
+fn corrupt(bytes: &[u8], rng: &mut SplitMix64) -> Vec<u8> {
     let mut broken = bytes.to_vec();
     if broken.is_empty() {
-        return vec![rng.next() as u8];
+        return vec![rng.next_u64() as u8];
     }
     let at = rng.below(broken.len());
     match rng.below(4) {
-        0 => broken[at] = rng.next() as u8,
-        1 => broken.insert(at, rng.next() as u8),
+        0 => broken[at] = rng.next_u64() as u8,
+        1 => broken.insert(at, rng.next_u64() as u8),
         2 => {
             broken.remove(at);
         }
@@ -586,7 +565,7 @@ proptest! {
     ) {
         let message_type = MessageType::named(name).unwrap();
         let desc = descriptor(name);
-        let mut rng = Rng(seed);
+        let mut rng = SplitMix64(seed);
         let bytes = first.0.encode_to_vec();
         check(&message_type, &bytes, true).map_err(TestCaseError::fail)?;
 
